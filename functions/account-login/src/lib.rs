@@ -1,0 +1,48 @@
+//! `POST /account/login`: exchanges a username and password for a bearer token.
+//! Failures are throttled per account and per source IP; the answer never says which part was wrong.
+
+use lambda_http::Request;
+use platform::http::{json_body, json_response, source_ip, HttpResult};
+use platform::store::rate_limit::{self, Limit};
+use platform::{auth, store, ApiError, App};
+use serde::Deserialize;
+use serde_json::json;
+
+/// A handful of wrong passwords per account per minute, then 429 until the window ends.
+pub const PER_ACCOUNT: Limit = Limit { max: 5, window_secs: 60 };
+/// One source guessing across many accounts.
+pub const PER_SOURCE: Limit = Limit { max: 30, window_secs: 60 };
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+pub async fn handle(req: Request, app: &App) -> HttpResult {
+    let body: LoginRequest = json_body(&req)?;
+    if body.username.is_empty() || body.username.len() > 64 || body.password.is_empty() || body.password.len() > 512 {
+        return Err(ApiError::InvalidCredentials);
+    }
+    let username_key = body.username.to_ascii_lowercase();
+    let scopes = [
+        (format!("login-user#{username_key}"), PER_ACCOUNT),
+        (format!("login-ip#{}", source_ip(&req)), PER_SOURCE),
+    ];
+    rate_limit::check(app, &scopes).await?;
+    let credentials = store::accounts::credentials(app, &username_key).await?;
+    let stored_hash = credentials.as_ref().map(|c| c.password_hash.as_str());
+    let (Some(credentials), true) = (&credentials, auth::verify_password(stored_hash, &body.password)) else {
+        rate_limit::record(app, &scopes).await?;
+        return Err(ApiError::InvalidCredentials);
+    };
+    let tokens = app.tokens()?;
+    json_response(200, &json!({
+        "message": "Login successful",
+        "token": tokens.issue(&credentials.user_id)?,
+        "tokenType": "Bearer",
+        "expiresIn": tokens.ttl_secs,
+        "userId": credentials.user_id,
+    }))
+}

@@ -1,0 +1,23 @@
+//! `GET /gacha/items?bannerId=`: every item that can drop, from one banner or all of them.
+
+use lambda_http::Request;
+use platform::http::{json_response, query_param, HttpResult};
+use platform::store::banners;
+use platform::App;
+use serde_json::json;
+
+pub async fn handle(req: Request, app: &App) -> HttpResult {
+    let banners = match query_param(&req, "bannerId") {
+        Some(id) => vec![banners::get(app, &banners::checked_id(&id)?).await?],
+        None => banners::list(app).await?,
+    };
+    let items: Vec<_> = banners
+        .iter()
+        .flat_map(|b| b.items.iter().map(move |item| {
+            let mut value = json!(item);
+            value["bannerId"] = json!(b.banner_id);
+            value
+        }))
+        .collect();
+    json_response(200, &json!({ "items": items }))
+}

@@ -1,0 +1,12 @@
+//! Wall-clock helpers: epoch seconds for TTLs and tokens, RFC 3339 for what clients read.
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+pub fn now_secs() -> u64 {
+    OffsetDateTime::now_utc().unix_timestamp().max(0) as u64
+}
+
+pub fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+}

@@ -1,0 +1,231 @@
+//! The pull engine and the banner config it shares with the published odds. Pure: no I/O.
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+/// Rates are integer basis points so the published odds sum to exactly 100 %.
+pub const BASIS_POINTS: u32 = 10_000;
+pub const MULTI_PULL: u32 = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Rarity {
+    #[serde(rename = "rare")]
+    Rare,
+    #[serde(rename = "super rare")]
+    SuperRare,
+    #[serde(rename = "ultra rare")]
+    UltraRare,
+}
+
+impl Rarity {
+    pub const ALL: [Rarity; 3] = [Rarity::Rare, Rarity::SuperRare, Rarity::UltraRare];
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemType {
+    Hero,
+    Item,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GachaItem {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub item_type: ItemType,
+    pub rarity: Rarity,
+}
+
+/// Chance of each rarity in basis points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RarityRates {
+    pub rare: u32,
+    pub super_rare: u32,
+    pub ultra_rare: u32,
+}
+
+impl RarityRates {
+    pub fn of(&self, rarity: Rarity) -> u32 {
+        match rarity {
+            Rarity::Rare => self.rare,
+            Rarity::SuperRare => self.super_rare,
+            Rarity::UltraRare => self.ultra_rare,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Banner {
+    pub banner_id: String,
+    pub name: String,
+    pub cost_per_pull: u64,
+    pub rates: RarityRates,
+    pub items: Vec<GachaItem>,
+}
+
+/// The odds as seed 002 publishes them: percentages per rarity.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PublishedChances {
+    pub rare: f64,
+    pub super_rare: f64,
+    pub ultra_rare: f64,
+}
+
+impl Banner {
+    /// A banner the engine can serve: rates sum to 100 % and every rarity that can drop has items.
+    pub fn validate(&self) -> Result<(), String> {
+        let sum: u32 = Rarity::ALL.iter().map(|r| self.rates.of(*r)).sum();
+        if sum != BASIS_POINTS {
+            return Err(format!("banner {}: rates sum to {sum} basis points, not {BASIS_POINTS}", self.banner_id));
+        }
+        if self.cost_per_pull == 0 {
+            return Err(format!("banner {}: cost per pull must be positive", self.banner_id));
+        }
+        for rarity in Rarity::ALL {
+            if self.rates.of(rarity) > 0 && !self.items.iter().any(|i| i.rarity == rarity) {
+                return Err(format!("banner {}: {rarity:?} can drop but has no items", self.banner_id));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn chances(&self) -> PublishedChances {
+        let pct = |bp: u32| f64::from(bp) / 100.0;
+        PublishedChances {
+            rare: pct(self.rates.rare),
+            super_rare: pct(self.rates.super_rare),
+            ultra_rare: pct(self.rates.ultra_rare),
+        }
+    }
+
+    /// Total price of `count` pulls, or `None` on overflow.
+    pub fn cost_of(&self, count: u32) -> Option<u64> {
+        self.cost_per_pull.checked_mul(u64::from(count))
+    }
+
+    /// Draws a rarity by its published weight, then an item of that rarity uniformly.
+    pub fn pull<R: Rng + ?Sized>(&self, rng: &mut R) -> &GachaItem {
+        let rarity = self.roll_rarity(rng.random_range(0..BASIS_POINTS));
+        let pool: Vec<&GachaItem> = self.items.iter().filter(|i| i.rarity == rarity).collect();
+        pool[rng.random_range(0..pool.len())]
+    }
+
+    /// Maps a roll in 0..10_000 onto the rarity whose band contains it.
+    pub fn roll_rarity(&self, roll: u32) -> Rarity {
+        let mut upper = 0;
+        for rarity in [Rarity::UltraRare, Rarity::SuperRare, Rarity::Rare] {
+            upper += self.rates.of(rarity);
+            if roll < upper {
+                return rarity;
+            }
+        }
+        Rarity::Rare
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn item(id: &str, rarity: Rarity) -> GachaItem {
+        GachaItem { id: id.into(), name: id.into(), item_type: ItemType::Hero, rarity }
+    }
+
+    pub fn banner() -> Banner {
+        Banner {
+            banner_id: "heroes".into(),
+            name: "Heroes".into(),
+            cost_per_pull: 160,
+            rates: RarityRates { rare: 7_900, super_rare: 1_800, ultra_rare: 300 },
+            items: vec![
+                item("r1", Rarity::Rare),
+                item("r2", Rarity::Rare),
+                item("s1", Rarity::SuperRare),
+                item("u1", Rarity::UltraRare),
+            ],
+        }
+    }
+
+    #[test]
+    fn published_odds_sum_to_one_hundred_percent() {
+        let c = banner().chances();
+        assert_eq!((c.rare, c.super_rare, c.ultra_rare), (79.0, 18.0, 3.0));
+        assert!((c.rare + c.super_rare + c.ultra_rare - 100.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn banners_with_bad_rates_or_empty_rarities_are_invalid() {
+        assert!(banner().validate().is_ok());
+        let mut b = banner();
+        b.rates.rare = 7_899;
+        assert!(b.validate().unwrap_err().contains("9999"));
+        let mut b = banner();
+        b.items.retain(|i| i.rarity != Rarity::UltraRare);
+        assert!(b.validate().is_err());
+        let mut b = banner();
+        b.cost_per_pull = 0;
+        assert!(b.validate().is_err());
+    }
+
+    #[test]
+    fn roll_bands_match_the_rates_at_their_edges() {
+        let b = banner();
+        assert_eq!(b.roll_rarity(0), Rarity::UltraRare);
+        assert_eq!(b.roll_rarity(299), Rarity::UltraRare);
+        assert_eq!(b.roll_rarity(300), Rarity::SuperRare);
+        assert_eq!(b.roll_rarity(2_099), Rarity::SuperRare);
+        assert_eq!(b.roll_rarity(2_100), Rarity::Rare);
+        assert_eq!(b.roll_rarity(9_999), Rarity::Rare);
+    }
+
+    #[test]
+    fn cost_is_checked_multiplication() {
+        assert_eq!(banner().cost_of(10), Some(1_600));
+        let mut b = banner();
+        b.cost_per_pull = u64::MAX;
+        assert_eq!(b.cost_of(10), None);
+    }
+
+    /// 100,000 pulls must match the published rates: chi-square, 2 degrees of freedom, p = 0.001.
+    #[test]
+    fn pulls_follow_the_published_rates() {
+        let b = banner();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(20261121);
+        let n = 100_000u32;
+        let mut observed = [0u32; 3];
+        let mut rare_items = [0u32; 2];
+        for _ in 0..n {
+            let it = b.pull(&mut rng);
+            let idx = Rarity::ALL.iter().position(|r| *r == it.rarity).unwrap();
+            observed[idx] += 1;
+            if it.id == "r1" { rare_items[0] += 1 } else if it.id == "r2" { rare_items[1] += 1 }
+        }
+        let chi2: f64 = Rarity::ALL
+            .iter()
+            .zip(observed)
+            .map(|(r, o)| {
+                let expected = f64::from(n) * f64::from(b.rates.of(*r)) / f64::from(BASIS_POINTS);
+                (f64::from(o) - expected).powi(2) / expected
+            })
+            .sum();
+        assert!(chi2 < 13.816, "chi-square {chi2} over the p=0.001 critical value; observed {observed:?}");
+        // Within a rarity every item is equally likely (1 degree of freedom, critical 10.828).
+        let each = f64::from(rare_items[0] + rare_items[1]) / 2.0;
+        let chi2_items: f64 = rare_items.iter().map(|o| (f64::from(*o) - each).powi(2) / each).sum();
+        assert!(chi2_items < 10.828, "rare items are not uniform: {rare_items:?}");
+    }
+
+    #[test]
+    fn a_rigged_engine_would_fail_the_distribution_check() {
+        // Guard on the guard: the same statistic flags rates that are off by one point.
+        let n = 100_000.0;
+        let observed = [0.78 * n, 0.19 * n, 0.03 * n];
+        let expected = [0.79 * n, 0.18 * n, 0.03 * n];
+        let chi2: f64 = observed.iter().zip(expected).map(|(o, e)| (o - e).powi(2) / e).sum();
+        assert!(chi2 > 13.816);
+    }
+}

@@ -1,0 +1,4 @@
+//! Pure domain rules: no I/O, unit tested.
+pub mod account;
+pub mod gacha;
+pub mod money;

@@ -1,0 +1,228 @@
+//! Buying gems: the payment-provider port, the sandbox provider, and the purchase flow.
+//!
+//! Flow: claim the Idempotency-Key (pending) -> charge the provider with a key derived from it ->
+//! one transaction credits the wallet, writes the ledger entry and completes the claim. If the
+//! function dies after the charge, the claim stays pending; a client retry or the reconciler
+//! charges again with the same provider key (the provider returns the first charge) and credits.
+
+use crate::app::{App, Table};
+use crate::domain::money::{self, LedgerKind};
+use crate::error::ApiError;
+use crate::store::{self, get_s, idempotency, n, s, TxOutcome};
+use serde_json::{json, Value};
+use std::future::Future;
+use std::time::Duration;
+
+pub const OPERATION: &str = "buy-currency";
+/// Where seed 002's buy-currency response reports the balance.
+const BALANCE_FIELD: &str = "newBalance";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChargeOutcome {
+    Succeeded { charge_id: String },
+    Declined { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransientFailure(pub String);
+
+/// What any payment gateway must offer. `key` makes a charge idempotent at the provider.
+pub trait PaymentProvider: Send + Sync {
+    fn charge(&self, key: &str, amount_pence: u64, method: &str) -> impl Future<Output = Result<ChargeOutcome, TransientFailure>> + Send;
+    /// The outcome of an earlier charge with this key, if the provider saw one.
+    fn lookup(&self, key: &str) -> impl Future<Output = Result<Option<ChargeOutcome>, TransientFailure>> + Send;
+}
+
+/// A test gateway that behaves like a real one, keeping its charges in its own table.
+/// Tokens: `tok_visa`, `tok_mastercard` succeed; `tok_declined`, `tok_insufficient_funds`
+/// decline; `tok_flaky` fails transiently on the first attempt of each key; `tok_unavailable`
+/// always fails transiently. Any other token is declined as unknown.
+pub struct SandboxProvider<'a> {
+    pub app: &'a App,
+}
+
+pub const SANDBOX_TOKENS: [&str; 6] =
+    ["tok_visa", "tok_mastercard", "tok_declined", "tok_insufficient_funds", "tok_flaky", "tok_unavailable"];
+
+impl SandboxProvider<'_> {
+    fn transient(err: impl std::fmt::Debug) -> TransientFailure {
+        TransientFailure(format!("{err:?}"))
+    }
+
+    async fn attempts(&self, key: &str) -> Result<u64, TransientFailure> {
+        let out = self
+            .app
+            .db
+            .update_item()
+            .table_name(self.app.table(Table::SandboxCharges).map_err(Self::transient)?)
+            .key("key", s(format!("attempts#{key}")))
+            .update_expression("ADD attempts :one")
+            .expression_attribute_values(":one", n(1))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(Self::transient)?;
+        Ok(out.attributes.as_ref().and_then(|a| store::get_n(a, "attempts")).unwrap_or(1))
+    }
+}
+
+impl PaymentProvider for SandboxProvider<'_> {
+    async fn charge(&self, key: &str, amount_pence: u64, method: &str) -> Result<ChargeOutcome, TransientFailure> {
+        if let Some(earlier) = self.lookup(key).await? {
+            return Ok(earlier);
+        }
+        match method {
+            "tok_unavailable" => return Err(TransientFailure("sandbox: gateway unavailable".into())),
+            "tok_flaky" if self.attempts(key).await? == 1 => {
+                return Err(TransientFailure("sandbox: connection reset".into()))
+            }
+            _ => {}
+        }
+        let outcome = match method {
+            "tok_visa" | "tok_mastercard" | "tok_flaky" => ChargeOutcome::Succeeded { charge_id: format!("ch_{}", uuid::Uuid::new_v4().simple()) },
+            "tok_declined" => ChargeOutcome::Declined { reason: "card_declined".into() },
+            "tok_insufficient_funds" => ChargeOutcome::Declined { reason: "insufficient_funds".into() },
+            _ => ChargeOutcome::Declined { reason: "unknown_payment_method".into() },
+        };
+        let (status, charge_id, reason) = match &outcome {
+            ChargeOutcome::Succeeded { charge_id } => ("succeeded", charge_id.as_str(), ""),
+            ChargeOutcome::Declined { reason } => ("declined", "", reason.as_str()),
+        };
+        // First writer wins: a concurrent charge with the same key returns the stored outcome.
+        let stored = self
+            .app
+            .db
+            .put_item()
+            .table_name(self.app.table(Table::SandboxCharges).map_err(Self::transient)?)
+            .item("key", s(key))
+            .item("status", s(status))
+            .item("chargeId", s(charge_id))
+            .item("reason", s(reason))
+            .item("amountPence", n(amount_pence))
+            .condition_expression("attribute_not_exists(#k)")
+            .expression_attribute_names("#k", "key")
+            .send()
+            .await;
+        match stored {
+            Ok(_) => Ok(outcome),
+            Err(_) => self.lookup(key).await?.ok_or_else(|| TransientFailure("sandbox: charge vanished".into())),
+        }
+    }
+
+    async fn lookup(&self, key: &str) -> Result<Option<ChargeOutcome>, TransientFailure> {
+        let out = self
+            .app
+            .db
+            .get_item()
+            .table_name(self.app.table(Table::SandboxCharges).map_err(Self::transient)?)
+            .key("key", s(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(Self::transient)?;
+        Ok(out.item.map(|item| match get_s(&item, "status") {
+            Some("succeeded") => ChargeOutcome::Succeeded { charge_id: get_s(&item, "chargeId").unwrap_or_default().into() },
+            _ => ChargeOutcome::Declined { reason: get_s(&item, "reason").unwrap_or_default().into() },
+        }))
+    }
+}
+
+/// A validated purchase request.
+#[derive(Debug, Clone)]
+pub struct GemPurchase {
+    pub gems: u64,
+    pub payment_method: String,
+}
+
+impl GemPurchase {
+    pub fn new(amount: i64, payment_method: &str) -> Result<GemPurchase, ApiError> {
+        let gems = money::purchase_amount(amount)?;
+        let method_ok = (3..=64).contains(&payment_method.len())
+            && payment_method.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !method_ok {
+            return Err(ApiError::validation("paymentMethod", "paymentMethod must be a payment token such as `tok_visa`"));
+        }
+        Ok(GemPurchase { gems, payment_method: payment_method.into() })
+    }
+
+    pub fn request_json(&self) -> Value {
+        json!({ "amount": self.gems, "paymentMethod": self.payment_method })
+    }
+}
+
+const CHARGE_ATTEMPTS: u32 = 3;
+
+/// Buys gems for a player, exactly once per Idempotency-Key. Returns the response body.
+pub async fn buy_gems<P: PaymentProvider>(app: &App, provider: &P, user_id: &str, key: &str, purchase: &GemPurchase) -> Result<Value, ApiError> {
+    let request = purchase.request_json();
+    let guard = idempotency::Guard::new(user_id, OPERATION, key, &request);
+    if let Err(existing) = idempotency::claim(app, &guard, OPERATION, user_id, &request).await? {
+        return idempotency::replay(app, &guard, &existing, user_id, BALANCE_FIELD).await;
+    }
+    let external_key = guard.external_key();
+    let mut last_failure = String::new();
+    for attempt in 0..CHARGE_ATTEMPTS {
+        match provider.charge(&external_key, money::price_in_pence(purchase.gems), &purchase.payment_method).await {
+            Ok(ChargeOutcome::Succeeded { charge_id }) => {
+                return credit_charge(app, &guard, user_id, purchase.gems, &charge_id).await;
+            }
+            Ok(ChargeOutcome::Declined { reason }) => {
+                idempotency::forget(app, &guard.record_key).await?;
+                return Err(ApiError::PaymentDeclined(reason));
+            }
+            Err(TransientFailure(why)) => {
+                last_failure = why;
+                tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
+            }
+        }
+    }
+    idempotency::release(app, &guard.record_key).await?;
+    Err(ApiError::Unavailable(format!("payment provider: {last_failure}")))
+}
+
+/// Credits a successful charge: wallet, ledger and the claim's completion in one transaction.
+pub async fn credit_charge(app: &App, guard: &idempotency::Guard, user_id: &str, gems: u64, charge_id: &str) -> Result<Value, ApiError> {
+    let body = json!({
+        "message": "Currency purchased successfully",
+        "amount": gems,
+        "chargeId": charge_id,
+    });
+    let items = vec![
+        store::wallet::credit(app, user_id, gems)?,
+        store::ledger::entry(app, user_id, LedgerKind::CurrencyPurchase, gems, charge_id)?,
+        idempotency::complete_claim(app, &guard.record_key, &body)?,
+    ];
+    match store::transact(&app.db, items).await? {
+        TxOutcome::Committed => {}
+        outcome if outcome.failed_at(2) => {
+            // Someone else (a concurrent retry or the reconciler) credited this charge first.
+            let record = idempotency::load(app, guard).await?.ok_or_else(|| ApiError::internal("completed claim vanished"))?;
+            return idempotency::replay(app, guard, &record, user_id, BALANCE_FIELD).await;
+        }
+        other => return Err(ApiError::internal(format!("credit cancelled: {other:?}"))),
+    }
+    idempotency::finish(app, &guard.record_key, body, user_id, BALANCE_FIELD).await
+}
+
+/// Completes every abandoned purchase: credits charges that succeeded, forgets the rest.
+/// Returns how many were credited. Run on a schedule.
+pub async fn reconcile<P: PaymentProvider>(app: &App, provider: &P) -> Result<usize, ApiError> {
+    let mut credited = 0;
+    for record in idempotency::abandoned_claims(app, crate::clock::now_secs()).await? {
+        let key = get_s(&record.item, "key").unwrap_or_default().to_owned();
+        let (Some(user_id), Some(request)) = (get_s(&record.item, "userId"), get_s(&record.item, "request")) else {
+            continue;
+        };
+        let request: Value = serde_json::from_str(request).map_err(ApiError::internal)?;
+        let guard = idempotency::Guard { record_key: key.clone(), request_hash: record.request_hash.clone() };
+        match provider.lookup(&guard.external_key()).await.map_err(|e| ApiError::Unavailable(e.0))? {
+            Some(ChargeOutcome::Succeeded { charge_id }) => {
+                let gems = request["amount"].as_u64().ok_or_else(|| ApiError::internal("claim has no amount"))?;
+                credit_charge(app, &guard, user_id, gems, &charge_id).await?;
+                credited += 1;
+            }
+            _ => idempotency::forget(app, &key).await?,
+        }
+    }
+    Ok(credited)
+}

@@ -1,0 +1,77 @@
+//! Banners table: the pull engine's config, the same record `rarity-chances` publishes.
+//! All banners share one partition so listing them is a Query.
+
+use super::s;
+use crate::app::{App, Table};
+use crate::domain::gacha::Banner;
+use crate::error::ApiError;
+use serde::{Deserialize, Serialize};
+
+const PARTITION: &str = "banner";
+/// The banner seed 002's single-pool endpoints use when no `bannerId` is given.
+pub const DEFAULT_BANNER: &str = "heroes";
+
+#[derive(Serialize, Deserialize)]
+struct BannerItem {
+    partition: String,
+    #[serde(rename = "bannerId")]
+    banner_id: String,
+    config: String,
+}
+
+pub async fn get(app: &App, banner_id: &str) -> Result<Banner, ApiError> {
+    let out = app
+        .db
+        .get_item()
+        .table_name(app.table(Table::Banners)?)
+        .key("partition", s(PARTITION))
+        .key("bannerId", s(banner_id))
+        .send()
+        .await?;
+    let item = out.item.ok_or_else(|| ApiError::NotFound { code: "unknown_banner", what: format!("banner `{banner_id}`") })?;
+    decode(serde_dynamo::from_item(item)?)
+}
+
+pub async fn list(app: &App) -> Result<Vec<Banner>, ApiError> {
+    let out = app
+        .db
+        .query()
+        .table_name(app.table(Table::Banners)?)
+        .key_condition_expression("#p = :p")
+        .expression_attribute_names("#p", "partition")
+        .expression_attribute_values(":p", s(PARTITION))
+        .send()
+        .await?;
+    let items: Vec<BannerItem> = serde_dynamo::from_items(out.items().to_vec())?;
+    items.into_iter().map(decode).collect()
+}
+
+fn decode(item: BannerItem) -> Result<Banner, ApiError> {
+    serde_json::from_str(&item.config).map_err(|e| ApiError::internal(format!("banner {}: {e}", item.banner_id)))
+}
+
+/// Stores a banner after checking that the engine can serve it. Used by the infra loader.
+pub async fn put(app: &App, banner: &Banner) -> Result<(), ApiError> {
+    banner.validate().map_err(ApiError::internal)?;
+    let item = BannerItem {
+        partition: PARTITION.into(),
+        banner_id: banner.banner_id.clone(),
+        config: serde_json::to_string(banner).map_err(ApiError::internal)?,
+    };
+    app.db
+        .put_item()
+        .table_name(app.table(Table::Banners)?)
+        .set_item(Some(serde_dynamo::to_item(item)?))
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// A banner id from a client: short lowercase slug, or a 400 before any lookup.
+pub fn checked_id(raw: &str) -> Result<String, ApiError> {
+    let ok = (1..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !ok {
+        return Err(ApiError::validation("bannerId", "bannerId must be a lowercase slug such as `heroes`"));
+    }
+    Ok(raw.to_owned())
+}

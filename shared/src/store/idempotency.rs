@@ -1,0 +1,275 @@
+//! Idempotency records: one per (player, operation, Idempotency-Key). A record is written in the
+//! same transaction as the money it guards, so "charged twice" and "recorded but not charged"
+//! cannot happen.
+
+use super::{get_n, get_s, n, s, Item};
+use crate::app::{App, Table};
+use crate::error::ApiError;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use sha2::{Digest, Sha256};
+
+/// How long a key is remembered.
+pub const RETENTION_SECS: u64 = 24 * 3600;
+/// How long a pending (in-flight) claim blocks others. Longer than any function's timeout, so a
+/// claim whose lock has expired belongs to an invocation that is gone.
+pub const LOCK_SECS: u64 = 30;
+/// The sparse index that lists pending claims for the reconciler.
+pub const PENDING_INDEX: &str = "PendingByLockExpiry";
+pub const PENDING: &str = "pending";
+pub const COMPLETED: &str = "completed";
+
+pub struct Guard {
+    pub record_key: String,
+    pub request_hash: String,
+}
+
+impl Guard {
+    pub fn new(user_id: &str, operation: &str, key: &str, request: &serde_json::Value) -> Guard {
+        let hash = hex::encode(Sha256::digest(request.to_string().as_bytes()));
+        Guard { record_key: format!("{user_id}#{operation}#{key}"), request_hash: hash }
+    }
+
+    /// The provider-side key for anything this request does outside our database.
+    pub fn external_key(&self) -> String {
+        hex::encode(&Sha256::digest(self.record_key.as_bytes())[..16])
+    }
+}
+
+/// A stored record, as far as a replay needs it.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub request_hash: String,
+    pub state: String,
+    pub status_code: u16,
+    pub response: Option<serde_json::Value>,
+    pub is_final: bool,
+    pub locked_until: u64,
+    pub item: Item,
+}
+
+impl Record {
+    pub fn from_item(item: Item) -> Record {
+        Record {
+            request_hash: get_s(&item, "requestHash").unwrap_or_default().to_owned(),
+            state: get_s(&item, "state").unwrap_or_default().to_owned(),
+            status_code: get_n(&item, "statusCode").unwrap_or(200),
+            response: get_s(&item, "responseBody").and_then(|b| serde_json::from_str(b).ok()),
+            is_final: item.get("final").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false),
+            locked_until: get_n(&item, "lockedUntil").unwrap_or(0),
+            item,
+        }
+    }
+
+    /// The first response again, or why it cannot be given.
+    pub fn replay(&self, guard: &Guard) -> Result<(u16, serde_json::Value), ApiError> {
+        if self.request_hash != guard.request_hash {
+            return Err(ApiError::Rule {
+                code: "idempotency_key_reused",
+                field: None,
+                detail: "this Idempotency-Key was already used with a different request body".into(),
+            });
+        }
+        match (&self.state[..], &self.response) {
+            (COMPLETED, Some(body)) => Ok((self.status_code, body.clone())),
+            _ => Err(ApiError::Conflict {
+                code: "idempotency_in_progress",
+                detail: "a request with this Idempotency-Key is still being processed; retry shortly".into(),
+            }),
+        }
+    }
+}
+
+pub async fn load(app: &App, guard: &Guard) -> Result<Option<Record>, ApiError> {
+    let out = app
+        .db
+        .get_item()
+        .table_name(app.table(Table::Idempotency)?)
+        .key("key", s(&guard.record_key))
+        .consistent_read(true)
+        .send()
+        .await?;
+    Ok(out.item.map(Record::from_item))
+}
+
+/// The transaction item that records a completed operation, failing if the key was used before.
+pub fn completed_put(app: &App, guard: &Guard, operation: &str, response: &serde_json::Value) -> Result<TransactWriteItem, ApiError> {
+    let now = crate::clock::now_secs();
+    let put = Put::builder()
+        .table_name(app.table(Table::Idempotency)?)
+        .item("key", s(&guard.record_key))
+        .item("operation", s(operation))
+        .item("requestHash", s(&guard.request_hash))
+        .item("state", s(COMPLETED))
+        .item("statusCode", n(200))
+        .item("responseBody", s(response.to_string()))
+        .item("final", aws_sdk_dynamodb::types::AttributeValue::Bool(false))
+        .item("createdAt", n(now))
+        .item("expiresAt", n(now + RETENTION_SECS))
+        .condition_expression("attribute_not_exists(#k)")
+        .expression_attribute_names("#k", "key")
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// Claims a key before an external side effect (a card charge). A claim whose lock expired with
+/// the same request may be taken over: that is the retry of an invocation that died.
+pub async fn claim(app: &App, guard: &Guard, operation: &str, user_id: &str, request: &serde_json::Value) -> Result<Result<(), Record>, ApiError> {
+    use aws_sdk_dynamodb::operation::put_item::PutItemError;
+    use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+    let now = crate::clock::now_secs();
+    let result = app
+        .db
+        .put_item()
+        .table_name(app.table(Table::Idempotency)?)
+        .item("key", s(&guard.record_key))
+        .item("operation", s(operation))
+        .item("userId", s(user_id))
+        .item("request", s(request.to_string()))
+        .item("requestHash", s(&guard.request_hash))
+        .item("state", s(PENDING))
+        .item("pendingPartition", s(PENDING))
+        .item("lockedUntil", n(now + LOCK_SECS))
+        .item("createdAt", n(now))
+        .item("expiresAt", n(now + RETENTION_SECS))
+        .condition_expression(
+            "attribute_not_exists(#k) OR (#state = :pending AND requestHash = :hash AND lockedUntil < :now)",
+        )
+        .expression_attribute_names("#k", "key")
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_values(":pending", s(PENDING))
+        .expression_attribute_values(":hash", s(&guard.request_hash))
+        .expression_attribute_values(":now", n(now))
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(Ok(())),
+        Err(err) => match err.as_service_error() {
+            Some(PutItemError::ConditionalCheckFailedException(e)) => match e.item() {
+                Some(old) => Ok(Err(Record::from_item(old.clone()))),
+                None => Ok(Err(load(app, guard).await?.ok_or_else(|| ApiError::internal("claim vanished"))?)),
+            },
+            _ => Err(err.into()),
+        },
+    }
+}
+
+/// The transaction item that turns this request's pending claim into a completed record.
+pub fn complete_claim(app: &App, record_key: &str, response: &serde_json::Value) -> Result<TransactWriteItem, ApiError> {
+    let update = Update::builder()
+        .table_name(app.table(Table::Idempotency)?)
+        .key("key", s(record_key))
+        .update_expression("SET #state = :completed, statusCode = :ok, responseBody = :body REMOVE pendingPartition")
+        .condition_expression("#state = :pending")
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_values(":completed", s(COMPLETED))
+        .expression_attribute_values(":pending", s(PENDING))
+        .expression_attribute_values(":ok", n(200))
+        .expression_attribute_values(":body", s(response.to_string()))
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().update(update).build())
+}
+
+/// Lets a pending claim be retried at once (the external call failed transiently).
+pub async fn release(app: &App, record_key: &str) -> Result<(), ApiError> {
+    app.db
+        .update_item()
+        .table_name(app.table(Table::Idempotency)?)
+        .key("key", s(record_key))
+        .update_expression("SET lockedUntil = :zero")
+        .condition_expression("#state = :pending")
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_values(":pending", s(PENDING))
+        .expression_attribute_values(":zero", n(0))
+        .send()
+        .await
+        .map(|_| ())
+        .or_else(ignore_condition_failure_update)
+}
+
+/// Forgets a pending claim whose operation ended with nothing done (a declined card).
+pub async fn forget(app: &App, record_key: &str) -> Result<(), ApiError> {
+    use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+    let result = app
+        .db
+        .delete_item()
+        .table_name(app.table(Table::Idempotency)?)
+        .key("key", s(record_key))
+        .condition_expression("#state = :pending")
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_values(":pending", s(PENDING))
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(err) if matches!(err.as_service_error(), Some(DeleteItemError::ConditionalCheckFailedException(_))) => Ok(()),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Stores the full first response (with the balance read after commit) so replays return it exactly.
+pub async fn finalise(app: &App, record_key: &str, response: &serde_json::Value) -> Result<(), ApiError> {
+    app.db
+        .update_item()
+        .table_name(app.table(Table::Idempotency)?)
+        .key("key", s(record_key))
+        .update_expression("SET responseBody = :body, #final = :true")
+        .condition_expression("#state = :completed")
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_names("#final", "final")
+        .expression_attribute_values(":completed", s(COMPLETED))
+        .expression_attribute_values(":body", s(response.to_string()))
+        .expression_attribute_values(":true", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
+        .send()
+        .await
+        .map(|_| ())
+        .or_else(ignore_condition_failure_update)
+}
+
+fn ignore_condition_failure_update(
+    err: aws_smithy_runtime_api::client::result::SdkError<
+        aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+) -> Result<(), ApiError> {
+    use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+    match err.as_service_error() {
+        Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(()),
+        _ => Err(err.into()),
+    }
+}
+
+/// Pending claims whose lock expired before `now`: charges an invocation may have left uncredited.
+pub async fn abandoned_claims(app: &App, now: u64) -> Result<Vec<Record>, ApiError> {
+    let out = app
+        .db
+        .query()
+        .table_name(app.table(Table::Idempotency)?)
+        .index_name(PENDING_INDEX)
+        .key_condition_expression("pendingPartition = :pending AND lockedUntil < :now")
+        .expression_attribute_values(":pending", s(PENDING))
+        .expression_attribute_values(":now", n(now))
+        .limit(100)
+        .send()
+        .await?;
+    Ok(out.items.unwrap_or_default().into_iter().map(Record::from_item).collect())
+}
+
+/// The first response of a completed record, with the balance filled in if the first
+/// invocation did not live to store it.
+pub async fn replay(app: &App, guard: &Guard, record: &Record, user_id: &str, balance_field: &str) -> Result<serde_json::Value, ApiError> {
+    let (_, body) = record.replay(guard)?;
+    if record.is_final {
+        return Ok(body);
+    }
+    finish(app, &guard.record_key, body, user_id, balance_field).await
+}
+
+/// Adds the balance as read right after the commit and stores the response as final.
+pub async fn finish(app: &App, record_key: &str, mut body: serde_json::Value, user_id: &str, balance_field: &str) -> Result<serde_json::Value, ApiError> {
+    body[balance_field] = serde_json::json!(super::wallet::balance(app, user_id).await?);
+    finalise(app, record_key, &body).await?;
+    Ok(body)
+}

@@ -1,0 +1,65 @@
+//! Ledger table: every balance change, signed, keyed by player and a time-ordered entry id.
+//! Invariant: the entries of a player sum to their balance.
+
+use super::{decode_cursor, get_n, get_s, n, new_id, next_cursor, s};
+use crate::app::{App, Table};
+use crate::domain::money::LedgerKind;
+use crate::error::ApiError;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use serde::Serialize;
+
+/// The transaction item recording one balance change.
+pub fn entry(app: &App, user_id: &str, kind: LedgerKind, amount: u64, reference: &str) -> Result<TransactWriteItem, ApiError> {
+    let put = Put::builder()
+        .table_name(app.table(Table::Ledger)?)
+        .item("userId", s(user_id))
+        .item("entryId", s(new_id()))
+        .item("kind", s(kind.as_str()))
+        .item("amount", n(kind.signed(amount)))
+        .item("reference", s(reference))
+        .item("createdAt", s(crate::clock::now_rfc3339()))
+        .condition_expression("attribute_not_exists(entryId)")
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LedgerEntry {
+    pub entry_id: String,
+    pub kind: String,
+    pub amount: i64,
+    pub reference: String,
+    pub created_at: String,
+}
+
+/// One page of a player's ledger, newest first.
+pub async fn page(app: &App, user_id: &str, cursor: Option<&str>, limit: i32) -> Result<(Vec<LedgerEntry>, Option<String>), ApiError> {
+    let mut query = app
+        .db
+        .query()
+        .table_name(app.table(Table::Ledger)?)
+        .key_condition_expression("userId = :u")
+        .expression_attribute_values(":u", s(user_id))
+        .scan_index_forward(false)
+        .limit(limit);
+    if let Some(cursor) = cursor {
+        query = query
+            .exclusive_start_key("userId", s(user_id))
+            .exclusive_start_key("entryId", s(decode_cursor(cursor)?));
+    }
+    let out = query.send().await?;
+    let entries = out
+        .items()
+        .iter()
+        .map(|i| LedgerEntry {
+            entry_id: get_s(i, "entryId").unwrap_or_default().into(),
+            kind: get_s(i, "kind").unwrap_or_default().into(),
+            amount: get_n(i, "amount").unwrap_or(0),
+            reference: get_s(i, "reference").unwrap_or_default().into(),
+            created_at: get_s(i, "createdAt").unwrap_or_default().into(),
+        })
+        .collect();
+    Ok((entries, next_cursor(out.last_evaluated_key(), "entryId")))
+}

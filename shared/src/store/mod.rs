@@ -1,0 +1,149 @@
+//! DynamoDB adapters: item shapes, transactions, cursors. Key and attribute names live here only.
+
+pub mod accounts;
+pub mod banners;
+pub mod idempotency;
+pub mod ledger;
+pub mod pulls;
+pub mod rate_limit;
+pub mod wallet;
+
+use crate::error::ApiError;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use base64::Engine;
+use std::collections::HashMap;
+use std::time::Duration;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+pub fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+pub fn get_n<T: std::str::FromStr>(item: &Item, name: &str) -> Option<T> {
+    item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
+}
+
+/// Time-ordered, unique ids: sort keys that page newest-first without an index.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// The result of a transaction: committed, or cancelled with one reason code per item
+/// (`None`, `ConditionalCheckFailed`, ...), in the order the items were given.
+#[derive(Debug)]
+pub enum TxOutcome {
+    Committed,
+    Cancelled(Vec<String>),
+}
+
+impl TxOutcome {
+    pub fn failed_at(&self, index: usize) -> bool {
+        matches!(self, TxOutcome::Cancelled(codes) if codes.get(index).map(String::as_str) == Some("ConditionalCheckFailed"))
+    }
+}
+
+/// Runs one TransactWriteItems, retrying only `TransactionConflict` (another transaction held an
+/// item) with jittered backoff. Money transactions carry an idempotency item, so a resend of one
+/// that did commit is cancelled by that item's condition instead of applied twice.
+pub async fn transact(db: &aws_sdk_dynamodb::Client, items: Vec<TransactWriteItem>) -> Result<TxOutcome, ApiError> {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    const ATTEMPTS: u32 = 40;
+    for attempt in 0..ATTEMPTS {
+        let result = db
+            .transact_write_items()
+            .set_transact_items(Some(items.clone()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => return Ok(TxOutcome::Committed),
+            Err(err) => {
+                let codes: Option<Vec<String>> = match err.as_service_error() {
+                    Some(TransactWriteItemsError::TransactionCanceledException(e)) => Some(
+                        e.cancellation_reasons()
+                            .iter()
+                            .map(|r| r.code().unwrap_or("None").to_owned())
+                            .collect(),
+                    ),
+                    _ => None,
+                };
+                let conflict_only = match (&codes, err.as_service_error()) {
+                    (Some(codes), _) => {
+                        codes.iter().any(|c| c == "TransactionConflict")
+                            && !codes.iter().any(|c| c == "ConditionalCheckFailed")
+                    }
+                    (None, Some(TransactWriteItemsError::TransactionInProgressException(_))) => true,
+                    _ => false,
+                };
+                if conflict_only && attempt + 1 < ATTEMPTS {
+                    backoff(attempt).await;
+                    continue;
+                }
+                return match codes {
+                    Some(codes) if !conflict_only => Ok(TxOutcome::Cancelled(codes)),
+                    Some(_) => Err(ApiError::Unavailable("transaction kept conflicting".into())),
+                    None => Err(err.into()),
+                };
+            }
+        }
+    }
+    unreachable!("the loop returns on its last attempt")
+}
+
+async fn backoff(attempt: u32) {
+    use rand::Rng;
+    let cap = 5u64 << attempt.min(5); // 5 ms .. 160 ms
+    let millis = rand::rng().random_range(1..=cap);
+    tokio::time::sleep(Duration::from_millis(millis)).await;
+}
+
+/// Opaque page cursors: the last sort key of a page. The partition key always comes from the
+/// caller's token, so a cursor can never reach another player's data.
+pub fn encode_cursor(sort_key: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("v1:{sort_key}"))
+}
+
+pub fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| ApiError::InvalidCursor)?;
+    let text = String::from_utf8(bytes).map_err(|_| ApiError::InvalidCursor)?;
+    let key = text.strip_prefix("v1:").ok_or(ApiError::InvalidCursor)?;
+    if key.is_empty() || key.len() > 256 {
+        return Err(ApiError::InvalidCursor);
+    }
+    Ok(key.to_owned())
+}
+
+/// The cursor for the next page, if DynamoDB says there is one.
+pub fn next_cursor(last_key: Option<&Item>, sort_attr: &str) -> Option<String> {
+    last_key.and_then(|k| get_s(k, sort_attr)).map(encode_cursor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_forgeries() {
+        let c = encode_cursor("0190-abc");
+        assert_eq!(decode_cursor(&c).unwrap(), "0190-abc");
+        for bad in ["", "!!!", "dGVzdA", &base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("v1:")] {
+            assert!(matches!(decode_cursor(bad), Err(ApiError::InvalidCursor)), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn ids_sort_by_creation_order() {
+        let ids: Vec<String> = (0..1_000).map(|_| new_id()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    }
+}
