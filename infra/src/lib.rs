@@ -1,0 +1,39 @@
+//! Local tooling driven by template.yaml: create its resources on any endpoint (`deploy`), and
+//! serve its routes with the real function binaries behind a Lambda Runtime API (`gateway`).
+
+pub mod deploy;
+pub mod gateway;
+pub mod runtime;
+pub mod template;
+
+use anyhow::Result;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub struct LocalApi {
+    pub template: template::Template,
+    pub runtime: Arc<runtime::Runtime>,
+}
+
+/// AWS settings a function needs to reach the same endpoints as we do (never the template's business).
+pub fn aws_passthrough() -> Vec<(String, String)> {
+    std::env::vars()
+        .filter(|(k, _)| k.starts_with("AWS_") && !k.starts_with("AWS_LAMBDA_") || k == "RUST_LOG" || k == "PATH")
+        .collect()
+}
+
+impl LocalApi {
+    pub fn new(template_path: &std::path::Path, params: &HashMap<String, String>, bin_dir: PathBuf, log_dir: Option<PathBuf>, max_instances: usize) -> Result<LocalApi> {
+        let template = template::Template::load(template_path, params)?;
+        let runtime = runtime::Runtime::new(
+            &template,
+            runtime::RuntimeOptions { bin_dir, log_dir, max_instances, passthrough: aws_passthrough() },
+        );
+        Ok(LocalApi { template, runtime })
+    }
+
+    pub async fn serve(self, listener: tokio::net::TcpListener) -> Result<()> {
+        gateway::serve(listener, &self.template, self.runtime).await
+    }
+}

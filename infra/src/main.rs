@@ -1,0 +1,74 @@
+//! `infra deploy`: create template.yaml's resources on the configured endpoint and load data.
+//! `infra serve`: the local HTTP API for template.yaml's routes.
+//!
+//! Options: --template PATH (template.yaml), --param Name=Value (repeatable), --port N (3000),
+//! --bin-dir DIR (target/debug), --log-dir DIR, --max-instances N (8).
+
+use anyhow::{bail, Context, Result};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+struct Options {
+    command: String,
+    template: PathBuf,
+    params: HashMap<String, String>,
+    port: u16,
+    bin_dir: PathBuf,
+    log_dir: Option<PathBuf>,
+    max_instances: usize,
+}
+
+fn parse_args() -> Result<Options> {
+    let mut args = std::env::args().skip(1);
+    let command = args.next().unwrap_or_default();
+    let mut options = Options {
+        command,
+        template: "template.yaml".into(),
+        params: HashMap::new(),
+        port: 3000,
+        bin_dir: "target/debug".into(),
+        log_dir: None,
+        max_instances: 8,
+    };
+    while let Some(flag) = args.next() {
+        let value = args.next().with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--template" => options.template = value.into(),
+            "--param" => {
+                let (k, v) = value.split_once('=').context("--param takes Name=Value")?;
+                options.params.insert(k.into(), v.into());
+            }
+            "--port" => options.port = value.parse()?,
+            "--bin-dir" => options.bin_dir = value.into(),
+            "--log-dir" => options.log_dir = Some(value.into()),
+            "--max-instances" => options.max_instances = value.parse()?,
+            other => bail!("unknown option {other}"),
+        }
+    }
+    Ok(options)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_init();
+    let options = parse_args()?;
+    match options.command.as_str() {
+        "deploy" => {
+            let template = infra::template::Template::load(&options.template, &options.params)?;
+            infra::deploy::deploy(&template).await?;
+            println!("created {} tables and loaded the banners", template.tables.len());
+        }
+        "serve" => {
+            let api = infra::LocalApi::new(&options.template, &options.params, options.bin_dir, options.log_dir, options.max_instances)?;
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
+            println!("local API on http://{} serving {} routes", listener.local_addr()?, api.template.functions.iter().map(|f| f.routes.len()).sum::<usize>());
+            api.serve(listener).await?;
+        }
+        _ => bail!("usage: infra deploy|serve [--template template.yaml] [--param Name=Value] [--port 3000] [--bin-dir target/debug] [--log-dir DIR]"),
+    }
+    Ok(())
+}
+
+fn tracing_init() {
+    platform::telemetry::init();
+}

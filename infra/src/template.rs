@@ -1,0 +1,339 @@
+//! Reads template.yaml: the functions with their routes, schedules and resolved environment, and
+//! the tables. Everything local is derived from this, so there is no second list to keep in step.
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde_yaml::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub method: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub logical_id: String,
+    /// The cargo binary (Metadata.BuildProperties.Binary), also the local function name.
+    pub binary: String,
+    pub code_uri: String,
+    pub environment: BTreeMap<String, String>,
+    pub routes: Vec<Route>,
+    /// `rate(...)` expressions of Schedule events.
+    pub schedules: Vec<String>,
+    pub timeout_secs: u64,
+    pub memory_mb: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Index {
+    pub name: String,
+    pub hash: String,
+    pub range: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub logical_id: String,
+    pub name: String,
+    /// Attribute name -> DynamoDB type (S, N, B).
+    pub attributes: Vec<(String, String)>,
+    pub hash: String,
+    pub range: Option<String>,
+    pub indexes: Vec<Index>,
+    pub ttl_attribute: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub functions: Vec<Function>,
+    pub tables: Vec<Table>,
+}
+
+/// How references resolve outside CloudFormation: parameters from overrides or their defaults,
+/// resources to their local physical name (the logical id).
+struct Resolver<'a> {
+    parameters: HashMap<String, String>,
+    resources: &'a serde_yaml::Mapping,
+}
+
+impl Resolver<'_> {
+    fn resolve(&self, value: &Value) -> Result<String> {
+        match value {
+            Value::String(s) => Ok(s.clone()),
+            Value::Number(n) => Ok(n.to_string()),
+            Value::Bool(b) => Ok(b.to_string()),
+            Value::Mapping(m) if m.len() == 1 => {
+                let (key, arg) = m.iter().next().expect("one entry");
+                match key.as_str() {
+                    Some("Ref") => self.reference(arg.as_str().ok_or_else(|| anyhow!("Ref takes a name"))?),
+                    Some("Fn::GetAtt") => {
+                        let parts: Vec<&str> = match arg {
+                            Value::Sequence(s) => s.iter().filter_map(Value::as_str).collect(),
+                            Value::String(s) => s.split('.').collect(),
+                            _ => bail!("Fn::GetAtt takes [resource, attribute]"),
+                        };
+                        self.attribute(parts.first().copied().unwrap_or(""), parts.get(1).copied().unwrap_or(""))
+                    }
+                    Some("Fn::Sub") => {
+                        let mut text = arg.as_str().ok_or_else(|| anyhow!("only the string form of Fn::Sub is supported"))?.to_owned();
+                        while let Some(start) = text.find("${") {
+                            let end = text[start..].find('}').ok_or_else(|| anyhow!("unclosed ${{ in Fn::Sub"))? + start;
+                            let name = &text[start + 2..end];
+                            let replacement = match name.split_once('.') {
+                                Some((res, attr)) => self.attribute(res, attr)?,
+                                None => self.reference(name)?,
+                            };
+                            text.replace_range(start..=end, &replacement);
+                        }
+                        Ok(text)
+                    }
+                    other => bail!("unsupported intrinsic {other:?}"),
+                }
+            }
+            other => bail!("cannot resolve {other:?}"),
+        }
+    }
+
+    fn reference(&self, name: &str) -> Result<String> {
+        if let Some(value) = self.parameters.get(name) {
+            return Ok(value.clone());
+        }
+        match name {
+            "AWS::Region" => return Ok(std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into())),
+            "AWS::AccountId" => return Ok("000000000000".into()),
+            "AWS::StackName" => return Ok("game-platform".into()),
+            _ => {}
+        }
+        if self.resources.contains_key(name) {
+            return Ok(local_name(name, self.resources));
+        }
+        bail!("Ref to unknown name `{name}` (a parameter without a default needs a --param override)")
+    }
+
+    fn attribute(&self, resource: &str, attribute: &str) -> Result<String> {
+        let kind = self.resources.get(resource).and_then(|r| r.get("Type")).and_then(Value::as_str).unwrap_or_default();
+        let name = local_name(resource, self.resources);
+        let region = self.reference("AWS::Region")?;
+        Ok(match (kind, attribute) {
+            ("AWS::SQS::Queue", "Arn") => format!("arn:aws:sqs:{region}:000000000000:{name}"),
+            ("AWS::SQS::Queue", "QueueName") => name,
+            ("AWS::DynamoDB::Table", "Arn") => format!("arn:aws:dynamodb:{region}:000000000000:table/{name}"),
+            ("AWS::Events::EventBus", "Arn") => format!("arn:aws:events:{region}:000000000000:event-bus/{name}"),
+            ("AWS::Events::EventBus", "Name") => name,
+            _ => bail!("unsupported attribute {resource}.{attribute}"),
+        })
+    }
+}
+
+/// A resource's physical name locally: its explicit name property, else its logical id.
+fn local_name(logical_id: &str, resources: &serde_yaml::Mapping) -> String {
+    let props = resources.get(logical_id).and_then(|r| r.get("Properties"));
+    for key in ["TableName", "QueueName", "Name"] {
+        if let Some(name) = props.and_then(|p| p.get(key)).and_then(Value::as_str) {
+            return name.to_owned();
+        }
+    }
+    let fifo = props.and_then(|p| p.get("FifoQueue")).and_then(Value::as_bool).unwrap_or(false);
+    if fifo { format!("{logical_id}.fifo") } else { logical_id.to_owned() }
+}
+
+impl Template {
+    pub fn load(path: &Path, overrides: &HashMap<String, String>) -> Result<Template> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        Self::parse(&text, overrides)
+    }
+
+    pub fn parse(text: &str, overrides: &HashMap<String, String>) -> Result<Template> {
+        let doc: Value = serde_yaml::from_str(text).context("template.yaml is not valid YAML")?;
+        let resources = doc.get("Resources").and_then(Value::as_mapping).ok_or_else(|| anyhow!("template has no Resources"))?;
+        let mut parameters = HashMap::new();
+        if let Some(params) = doc.get("Parameters").and_then(Value::as_mapping) {
+            for (name, spec) in params {
+                let name = name.as_str().unwrap_or_default().to_owned();
+                if let Some(value) = overrides.get(&name) {
+                    parameters.insert(name, value.clone());
+                } else if let Some(default) = spec.get("Default") {
+                    parameters.insert(name, Resolver { parameters: HashMap::new(), resources }.resolve(default)?);
+                }
+            }
+        }
+        let resolver = Resolver { parameters, resources };
+        let globals = doc.get("Globals").and_then(|g| g.get("Function"));
+
+        let mut functions = Vec::new();
+        let mut tables = Vec::new();
+        for (id, resource) in resources {
+            let id = id.as_str().unwrap_or_default();
+            let props = resource.get("Properties").cloned().unwrap_or(Value::Null);
+            match resource.get("Type").and_then(Value::as_str) {
+                Some("AWS::Serverless::Function") => functions.push(parse_function(id, resource, &props, globals, &resolver)?),
+                Some("AWS::DynamoDB::Table") => tables.push(parse_table(id, &props, resources)?),
+                _ => {}
+            }
+        }
+        Ok(Template { functions, tables })
+    }
+
+    pub fn function(&self, name: &str) -> Option<&Function> {
+        self.functions.iter().find(|f| f.binary == name || f.logical_id == name)
+    }
+
+    pub fn table_name(&self, logical_id: &str) -> Option<&str> {
+        self.tables.iter().find(|t| t.logical_id == logical_id).map(|t| t.name.as_str())
+    }
+}
+
+fn parse_function(id: &str, resource: &Value, props: &Value, globals: Option<&Value>, resolver: &Resolver) -> Result<Function> {
+    let code_uri = props.get("CodeUri").and_then(Value::as_str).ok_or_else(|| anyhow!("{id} has no CodeUri"))?.to_owned();
+    let binary = resource
+        .get("Metadata")
+        .and_then(|m| m.get("BuildProperties"))
+        .and_then(|b| b.get("Binary"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| code_uri.rsplit('/').next().unwrap_or(id).to_owned());
+    let mut environment = BTreeMap::new();
+    for source in [globals, Some(props)].into_iter().flatten() {
+        if let Some(vars) = source.get("Environment").and_then(|e| e.get("Variables")).and_then(Value::as_mapping) {
+            for (name, value) in vars {
+                let name = name.as_str().unwrap_or_default();
+                environment.insert(name.to_owned(), resolver.resolve(value).with_context(|| format!("{id}: {name}"))?);
+            }
+        }
+    }
+    let setting = |key: &str, default: u64| {
+        props.get(key).or_else(|| globals.and_then(|g| g.get(key))).and_then(Value::as_u64).unwrap_or(default)
+    };
+    let mut routes = Vec::new();
+    let mut schedules = Vec::new();
+    if let Some(events) = props.get("Events").and_then(Value::as_mapping) {
+        for event in events.values() {
+            let event_props = event.get("Properties");
+            match event.get("Type").and_then(Value::as_str) {
+                Some("HttpApi") => {
+                    let field = |k: &str| event_props.and_then(|p| p.get(k)).and_then(Value::as_str).map(str::to_owned);
+                    let (Some(method), Some(path)) = (field("Method"), field("Path")) else {
+                        bail!("{id}: HttpApi events need Method and Path");
+                    };
+                    routes.push(Route { method: method.to_ascii_uppercase(), path });
+                }
+                Some("Schedule") => {
+                    if let Some(expr) = event_props.and_then(|p| p.get("Schedule")).and_then(Value::as_str) {
+                        schedules.push(expr.to_owned());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(Function {
+        logical_id: id.into(),
+        binary,
+        code_uri,
+        environment,
+        routes,
+        schedules,
+        timeout_secs: setting("Timeout", 3),
+        memory_mb: setting("MemorySize", 128),
+    })
+}
+
+fn parse_table(id: &str, props: &Value, resources: &serde_yaml::Mapping) -> Result<Table> {
+    let key_of = |schema: Option<&Value>, kind: &str| -> Option<String> {
+        schema?.as_sequence()?.iter().find(|k| k.get("KeyType").and_then(Value::as_str) == Some(kind))?.get("AttributeName")?.as_str().map(str::to_owned)
+    };
+    let attributes = props
+        .get("AttributeDefinitions")
+        .and_then(Value::as_sequence)
+        .map(|defs| {
+            defs.iter()
+                .filter_map(|d| Some((d.get("AttributeName")?.as_str()?.to_owned(), d.get("AttributeType")?.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let indexes = props
+        .get("GlobalSecondaryIndexes")
+        .and_then(Value::as_sequence)
+        .map(|gsis| {
+            gsis.iter()
+                .filter_map(|g| {
+                    Some(Index {
+                        name: g.get("IndexName")?.as_str()?.to_owned(),
+                        hash: key_of(g.get("KeySchema"), "HASH")?,
+                        range: key_of(g.get("KeySchema"), "RANGE"),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let ttl = props.get("TimeToLiveSpecification");
+    let ttl_enabled = ttl.and_then(|t| t.get("Enabled")).and_then(Value::as_bool).unwrap_or(false);
+    Ok(Table {
+        logical_id: id.into(),
+        name: local_name(id, resources),
+        attributes,
+        hash: key_of(props.get("KeySchema"), "HASH").ok_or_else(|| anyhow!("{id} has no HASH key"))?,
+        range: key_of(props.get("KeySchema"), "RANGE"),
+        indexes,
+        ttl_attribute: ttl
+            .filter(|_| ttl_enabled)
+            .and_then(|t| t.get("AttributeName"))
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo_template() -> Template {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+        Template::load(&path, &HashMap::from([("JwtSecret".to_string(), "s".repeat(32))])).unwrap()
+    }
+
+    #[test]
+    fn every_function_crate_is_declared_once_with_its_crate_dir() {
+        let template = repo_template();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions");
+        let mut crates: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        let mut declared: Vec<String> = template.functions.iter().map(|f| f.binary.clone()).collect();
+        crates.sort();
+        declared.sort();
+        assert_eq!(crates, declared);
+        for f in &template.functions {
+            assert_eq!(f.code_uri, format!("functions/{}", f.binary));
+        }
+    }
+
+    #[test]
+    fn environment_resolves_parameters_globals_and_table_refs() {
+        let template = repo_template();
+        let pull = template.function("gacha-pull").unwrap();
+        assert_eq!(pull.environment["JWT_SECRET"], "s".repeat(32));
+        assert_eq!(pull.environment["JWT_ISSUER"], "game-platform");
+        assert_eq!(pull.environment["WALLETS_TABLE"], "WalletsTable");
+        assert!(!pull.environment.contains_key("USERS_TABLE"), "least privilege: pull gets no users table");
+        assert_eq!(pull.routes, vec![Route { method: "POST".into(), path: "/gacha/pull".into() }]);
+    }
+
+    #[test]
+    fn routes_are_unique() {
+        let template = repo_template();
+        let mut seen = std::collections::HashSet::new();
+        for f in &template.functions {
+            for r in &f.routes {
+                assert!(seen.insert((r.method.clone(), r.path.clone())), "duplicate route {r:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_required_parameter_is_an_error() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+        let err = Template::load(&path, &HashMap::new()).unwrap_err();
+        assert!(format!("{err:#}").contains("JwtSecret"));
+    }
+}
