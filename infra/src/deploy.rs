@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType, TimeToLiveSpecification,
 };
 use platform::domain::gacha::Banner;
+use platform::auth::TokenKeys;
 use platform::{App, Table};
 use std::collections::HashMap;
 
@@ -19,12 +20,12 @@ pub async fn deploy(template: &Template) -> Result<()> {
     for table in &template.tables {
         create_table(&db, table).await.with_context(|| format!("creating table {}", table.name))?;
     }
-    load_banners(&app_for(db, template)).await?;
+    load_banners(&app_for(db, template, Err("loaders issue no tokens".into()))).await?;
     Ok(())
 }
 
-/// An `App` whose table names come from the template, for loaders that run outside a function.
-pub fn app_for(db: aws_sdk_dynamodb::Client, template: &Template) -> App {
+/// An `App` whose table names come from the template, for code that runs outside a function.
+pub fn app_for(db: aws_sdk_dynamodb::Client, template: &Template, tokens: Result<TokenKeys, String>) -> App {
     let tables: HashMap<Table, String> = Table::ALL
         .iter()
         .filter_map(|t| {
@@ -37,7 +38,7 @@ pub fn app_for(db: aws_sdk_dynamodb::Client, template: &Template) -> App {
             Some((*t, logical))
         })
         .collect();
-    App::new(db, tables, Err("loaders issue no tokens".into()))
+    App::new(db, tables, tokens)
 }
 
 fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement> {

@@ -79,6 +79,13 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::Validation { field: None, detail: "a JSON request body is required".into() });
     }
+    // serde would also take a struct from a positional array; every body here is an object.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Ok(_) => Err(ApiError::Validation { field: None, detail: "the request body must be a JSON object".into() }),
+            Err(e) => Err(ApiError::MalformedJson(strip_position(&e.to_string()))),
+        };
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();

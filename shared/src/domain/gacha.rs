@@ -222,8 +222,8 @@ mod tests {
     #[test]
     fn a_rigged_engine_would_fail_the_distribution_check() {
         // Guard on the guard: the same statistic flags rates that are off by one point.
-        let n = 100_000.0;
-        let observed = [0.78 * n, 0.19 * n, 0.03 * n];
+        let n: f64 = 100_000.0;
+        let observed: [f64; 3] = [0.78 * n, 0.19 * n, 0.03 * n];
         let expected = [0.79 * n, 0.18 * n, 0.03 * n];
         let chi2: f64 = observed.iter().zip(expected).map(|(o, e)| (o - e).powi(2) / e).sum();
         assert!(chi2 > 13.816);

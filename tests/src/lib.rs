@@ -1,0 +1,228 @@
+//! The end-to-end harness: each test binary deploys template.yaml's resources to the emulators
+//! and serves the local API (real function binaries) on a free port, once. `./dev test` starts
+//! the emulators and points the SDK at them through the standard AWS_ENDPOINT_URL variables.
+
+use infra::template::Template;
+use platform::auth::TokenKeys;
+use platform::App;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+pub struct Stack {
+    pub base_url: String,
+    pub secret: String,
+    pub template: Template,
+}
+
+/// One client per test thread: a pooled connection lives on the runtime that opened it, and each
+/// test has its own runtime, so sharing a client across tests breaks when one test ends.
+pub fn http() -> reqwest::Client {
+    thread_local! {
+        static CLIENT: reqwest::Client = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
+    }
+    CLIENT.with(Clone::clone)
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The stack for this test binary, started on first use.
+pub fn stack() -> &'static Stack {
+    static STACK: OnceLock<Stack> = OnceLock::new();
+    STACK.get_or_init(|| {
+        assert!(
+            std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
+            "end-to-end tests need the emulators: run them with ./dev test"
+        );
+        let secret = format!("test-secret-{}", uuid::Uuid::new_v4().simple());
+        let params = HashMap::from([("JwtSecret".to_string(), secret.clone())]);
+        let template_path = repo_root().join("template.yaml");
+        let template = Template::load(&template_path, &params).expect("template.yaml loads");
+        let bin_dir = repo_root().join("target/debug");
+        let log_dir = repo_root().join(".local/logs/tests");
+        let api = infra::LocalApi::new(&template_path, &params, bin_dir, Some(log_dir), 16).expect("local API");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let deploy_template = template.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            runtime.block_on(async move {
+                infra::deploy::deploy(&deploy_template).await.expect("deploy to the emulators");
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                api.serve(listener).await.unwrap();
+            });
+        });
+        let addr = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("local API started");
+        Stack {
+            base_url: format!("http://{addr}"),
+            secret,
+            template,
+        }
+    })
+}
+
+impl Stack {
+    pub fn tokens(&self) -> TokenKeys {
+        TokenKeys::new(self.secret.as_bytes(), "game-platform", "game-platform-api", 3600).unwrap()
+    }
+
+    /// An `App` like a function's, for in-process checks, with the given DynamoDB client.
+    pub fn app(&self, db: aws_sdk_dynamodb::Client) -> App {
+        infra::deploy::app_for(db, &self.template, Ok(self.tokens()))
+    }
+
+    /// A DynamoDB client on the emulator endpoint with `interceptor` installed.
+    pub async fn dynamo_with(&self, interceptor: impl aws_sdk_dynamodb::config::Intercept + 'static) -> aws_sdk_dynamodb::Client {
+        let config = aws_sdk_dynamodb::config::Builder::from(&platform::app::sdk_config().await).interceptor(interceptor).build();
+        aws_sdk_dynamodb::Client::from_conf(config)
+    }
+
+    pub async fn dynamo(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&platform::app::sdk_config().await)
+    }
+
+    /// Sends one request; returns status, headers and the JSON body (Null when empty).
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
+        let mut request = http().request(method, format!("{}{path}", self.base_url));
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.header("content-type", "application/json").body(body.to_owned());
+        }
+        let response = request.send().await.expect("the local API answers");
+        let status = response.status();
+        let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let text = response.text().await.unwrap();
+        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        Reply { status, content_type, body }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.call(Method::GET, path, token, &[], None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.call(Method::POST, path, token, &[], Some(&body.to_string())).await
+    }
+
+    /// A POST carrying an Idempotency-Key.
+    pub async fn post_keyed(&self, path: &str, token: &str, key: &str, body: &Value) -> Reply {
+        self.call(Method::POST, path, Some(token), &[("idempotency-key", key)], Some(&body.to_string())).await
+    }
+
+    pub async fn new_player(&self) -> Player {
+        let name = format!("p{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let password = "correct horse battery";
+        let r = self
+            .post("/account/register", None, &json!({ "username": name, "password": password, "email": format!("{name}@example.com") }))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        let user_id = r.body["userId"].as_str().unwrap().to_owned();
+        let r = self.post("/account/login", None, &json!({ "username": name, "password": password })).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        Player { username: name, user_id, token: r.body["token"].as_str().unwrap().to_owned() }
+    }
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub body: Value,
+}
+
+impl Reply {
+    /// Asserts an RFC 9457 problem with this status and code.
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "expected {status} {code}, got {:?}", self.body);
+        assert_eq!(self.content_type, "application/problem+json", "{:?}", self.body);
+        assert_eq!(self.body["code"], code, "{:?}", self.body);
+        assert_eq!(self.body["status"], status);
+        assert!(self.body["requestId"].as_str().is_some_and(|id| !id.is_empty()));
+    }
+}
+
+pub struct Player {
+    pub username: String,
+    pub user_id: String,
+    pub token: String,
+}
+
+impl Player {
+    pub async fn buy(&self, stack: &Stack, gems: u64) -> Reply {
+        let key = uuid::Uuid::new_v4().to_string();
+        stack.post_keyed("/account/buy-currency", &self.token, &key, &json!({ "amount": gems, "paymentMethod": "tok_visa" })).await
+    }
+
+    pub async fn pull(&self, stack: &Stack, banner: &str, count: u32) -> Reply {
+        let key = uuid::Uuid::new_v4().to_string();
+        stack.post_keyed("/gacha/pull", &self.token, &key, &json!({ "bannerId": banner, "count": count })).await
+    }
+
+    pub async fn balance(&self, stack: &Stack) -> i64 {
+        let r = stack.get("/account/currency", Some(&self.token)).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        r.body["currencyBalance"].as_i64().unwrap()
+    }
+
+    /// Every page of a paginated list endpoint, following `nextCursor`.
+    pub async fn all_pages(&self, stack: &Stack, path: &str, field: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let url = match &cursor {
+                Some(c) => format!("{path}{sep}limit=100&cursor={c}"),
+                None => format!("{path}{sep}limit=100"),
+            };
+            let r = stack.get(&url, Some(&self.token)).await;
+            assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+            out.extend(r.body[field].as_array().unwrap().iter().cloned());
+            match r.body["nextCursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return out,
+            }
+        }
+    }
+
+    /// What the ledger says the balance is.
+    pub async fn ledger_sum(&self, stack: &Stack) -> i64 {
+        self.all_pages(stack, "/account/ledger", "entries").await.iter().map(|e| e["amount"].as_i64().unwrap()).sum()
+    }
+}
+
+/// Counts DynamoDB round trips (one per attempt sent) by operation name.
+#[derive(Debug, Clone, Default)]
+pub struct CallCounter(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl CallCounter {
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+impl aws_sdk_dynamodb::config::Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "CallCounter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _components: &aws_sdk_dynamodb::config::RuntimeComponents,
+        cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        if let Some(meta) = cfg.load::<aws_smithy_runtime_api::client::orchestrator::Metadata>() {
+            self.0.lock().unwrap().push(meta.name().to_owned());
+        }
+        Ok(())
+    }
+}
