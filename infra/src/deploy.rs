@@ -7,8 +7,8 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
     ScalarAttributeType, TimeToLiveSpecification,
 };
-use platform::domain::gacha::Banner;
 use platform::auth::TokenKeys;
+use platform::domain::gacha::Banner;
 use platform::{App, Table};
 use std::collections::HashMap;
 
@@ -84,7 +84,9 @@ async fn create_table(db: &aws_sdk_dynamodb::Client, table: &TableDef) -> Result
     if let Some(attribute) = &table.ttl_attribute {
         db.update_time_to_live()
             .table_name(&table.name)
-            .time_to_live_specification(TimeToLiveSpecification::builder().attribute_name(attribute).enabled(true).build()?)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder().attribute_name(attribute).enabled(true).build()?,
+            )
             .send()
             .await?;
     }

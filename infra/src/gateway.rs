@@ -111,10 +111,16 @@ async fn http_api(gateway: Arc<Gateway>, ConnectInfo(peer): ConnectInfo<SocketAd
         .filter(|r| r.method == method || r.method == "ANY")
         .find_map(|r| r.matches(&path).map(|p| (r, p)))
     else {
-        return (StatusCode::NOT_FOUND, [("content-type", "application/json")], r#"{"message":"Not Found"}"#).into_response();
+        return (StatusCode::NOT_FOUND, [("content-type", "application/json")], r#"{"message":"Not Found"}"#)
+            .into_response();
     };
     let Ok(body) = axum::body::to_bytes(body, MAX_PAYLOAD).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, [("content-type", "application/json")], r#"{"message":"Request Entity Too Large"}"#).into_response();
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            [("content-type", "application/json")],
+            r#"{"message":"Request Entity Too Large"}"#,
+        )
+            .into_response();
     };
     let event = api_event(&route.method, &route.template_path, &parts, &path, params, &body, peer);
     match gateway.runtime.invoke(&route.function, Bytes::from(event.to_string())).await {
@@ -131,11 +137,24 @@ async fn http_api(gateway: Arc<Gateway>, ConnectInfo(peer): ConnectInfo<SocketAd
 }
 
 fn internal_error() -> Response {
-    (StatusCode::INTERNAL_SERVER_ERROR, [("content-type", "application/json")], r#"{"message":"Internal Server Error"}"#).into_response()
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [("content-type", "application/json")],
+        r#"{"message":"Internal Server Error"}"#,
+    )
+        .into_response()
 }
 
 /// The payload format 2.0 event, as API Gateway HTTP APIs send it.
-fn api_event(method: &str, route_path: &str, parts: &axum::http::request::Parts, path: &str, params: Map<String, Value>, body: &[u8], peer: SocketAddr) -> Value {
+fn api_event(
+    method: &str,
+    route_path: &str,
+    parts: &axum::http::request::Parts,
+    path: &str,
+    params: Map<String, Value>,
+    body: &[u8],
+    peer: SocketAddr,
+) -> Value {
     let mut headers = Map::new();
     let mut cookies = Vec::new();
     for (name, value) in &parts.headers {
@@ -209,7 +228,8 @@ fn api_response(bytes: &[u8]) -> Response {
     let Ok(value) = serde_json::from_slice::<Value>(bytes) else {
         return internal_error();
     };
-    let status = value["statusCode"].as_u64().and_then(|s| StatusCode::from_u16(s as u16).ok()).unwrap_or(StatusCode::OK);
+    let status =
+        value["statusCode"].as_u64().and_then(|s| StatusCode::from_u16(s as u16).ok()).unwrap_or(StatusCode::OK);
     let mut headers = HeaderMap::new();
     for source in [&value["headers"], &value["multiValueHeaders"]] {
         if let Some(map) = source.as_object() {
@@ -240,7 +260,8 @@ async fn invoke_api(State(gateway): State<Arc<Gateway>>, Path(function): Path<St
     match gateway.runtime.invoke(&function, payload).await {
         Ok(Outcome::Response(bytes)) => (StatusCode::OK, [("content-type", "application/json")], bytes).into_response(),
         Ok(Outcome::Error(error)) => {
-            (StatusCode::OK, [("x-amz-function-error", "Unhandled"), ("content-type", "application/json")], error).into_response()
+            (StatusCode::OK, [("x-amz-function-error", "Unhandled"), ("content-type", "application/json")], error)
+                .into_response()
         }
         Err(error) => (StatusCode::NOT_FOUND, json!({ "message": error.to_string() }).to_string()).into_response(),
     }

@@ -24,7 +24,13 @@ pub fn aws_passthrough() -> Vec<(String, String)> {
 }
 
 impl LocalApi {
-    pub fn new(template_path: &std::path::Path, params: &HashMap<String, String>, bin_dir: PathBuf, log_dir: Option<PathBuf>, max_instances: usize) -> Result<LocalApi> {
+    pub fn new(
+        template_path: &std::path::Path,
+        params: &HashMap<String, String>,
+        bin_dir: PathBuf,
+        log_dir: Option<PathBuf>,
+        max_instances: usize,
+    ) -> Result<LocalApi> {
         let template = template::Template::load(template_path, params)?;
         let runtime = runtime::Runtime::new(
             &template,

@@ -71,7 +71,13 @@ impl Runtime {
             .iter()
             .map(|f| {
                 let (queue, waiting) = async_channel::unbounded();
-                let pool = Pool { function: f.clone(), queue, waiting, idle: AtomicUsize::new(0), instances: AtomicUsize::new(0) };
+                let pool = Pool {
+                    function: f.clone(),
+                    queue,
+                    waiting,
+                    idle: AtomicUsize::new(0),
+                    instances: AtomicUsize::new(0),
+                };
                 (f.binary.clone(), Arc::new(pool))
             })
             .collect();
@@ -109,7 +115,9 @@ impl Runtime {
         let (reply, outcome) = oneshot::channel();
         let id = uuid::Uuid::new_v4().to_string();
         pool.queue.send(Invocation { id: id.clone(), payload, deadline, reply }).await?;
-        if pool.waiting.len() > pool.idle.load(Ordering::SeqCst) && pool.instances.load(Ordering::SeqCst) < self.options.max_instances {
+        if pool.waiting.len() > pool.idle.load(Ordering::SeqCst)
+            && pool.instances.load(Ordering::SeqCst) < self.options.max_instances
+        {
             self.start_instance(&pool)?;
         }
         // Queue time does not count against the function's timeout; a generous cap still applies.
@@ -147,7 +155,8 @@ impl Runtime {
             .kill_on_drop(true);
         if let Some(dir) = &self.options.log_dir {
             std::fs::create_dir_all(dir)?;
-            let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join(format!("{}.log", f.binary)))?;
+            let log =
+                std::fs::OpenOptions::new().create(true).append(true).open(dir.join(format!("{}.log", f.binary)))?;
             command.stdout(log.try_clone()?).stderr(log);
         }
         let mut child = command.spawn()?;
@@ -159,7 +168,8 @@ impl Runtime {
             tracing::warn!(function = %pool.function.binary, instance, ?status, "function instance exited");
             // Whatever that instance was running will never be answered.
             let mut in_flight = runtime.in_flight.lock().expect("lock");
-            let orphaned: Vec<String> = in_flight.iter().filter(|(_, f)| f.instance == instance).map(|(id, _)| id.clone()).collect();
+            let orphaned: Vec<String> =
+                in_flight.iter().filter(|(_, f)| f.instance == instance).map(|(id, _)| id.clone()).collect();
             for id in orphaned {
                 if let Some(f) = in_flight.remove(&id) {
                     let _ = f.reply.send(Outcome::Error(format!("Runtime exited ({status:?})")));
@@ -215,11 +225,19 @@ async fn next(State(runtime): State<Arc<Runtime>>, Path((function, instance)): P
     (StatusCode::OK, headers, invocation.payload).into_response()
 }
 
-async fn response(State(runtime): State<Arc<Runtime>>, Path((_, _, id)): Path<(String, usize, String)>, body: Bytes) -> StatusCode {
+async fn response(
+    State(runtime): State<Arc<Runtime>>,
+    Path((_, _, id)): Path<(String, usize, String)>,
+    body: Bytes,
+) -> StatusCode {
     runtime.settle(&id, Outcome::Response(body))
 }
 
-async fn error(State(runtime): State<Arc<Runtime>>, Path((_, _, id)): Path<(String, usize, String)>, body: Bytes) -> StatusCode {
+async fn error(
+    State(runtime): State<Arc<Runtime>>,
+    Path((_, _, id)): Path<(String, usize, String)>,
+    body: Bytes,
+) -> StatusCode {
     runtime.settle(&id, Outcome::Error(String::from_utf8_lossy(&body).into_owned()))
 }
 

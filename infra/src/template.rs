@@ -77,9 +77,13 @@ impl Resolver<'_> {
                         self.attribute(parts.first().copied().unwrap_or(""), parts.get(1).copied().unwrap_or(""))
                     }
                     Some("Fn::Sub") => {
-                        let mut text = arg.as_str().ok_or_else(|| anyhow!("only the string form of Fn::Sub is supported"))?.to_owned();
+                        let mut text = arg
+                            .as_str()
+                            .ok_or_else(|| anyhow!("only the string form of Fn::Sub is supported"))?
+                            .to_owned();
                         while let Some(start) = text.find("${") {
-                            let end = text[start..].find('}').ok_or_else(|| anyhow!("unclosed ${{ in Fn::Sub"))? + start;
+                            let end =
+                                text[start..].find('}').ok_or_else(|| anyhow!("unclosed ${{ in Fn::Sub"))? + start;
                             let name = &text[start + 2..end];
                             let replacement = match name.split_once('.') {
                                 Some((res, attr)) => self.attribute(res, attr)?,
@@ -119,8 +123,12 @@ impl Resolver<'_> {
         Ok(match (kind, attribute) {
             ("AWS::SQS::Queue", "Arn") => format!("arn:aws:sqs:{region}:000000000000:{name}"),
             ("AWS::SQS::Queue", "QueueName") => name,
-            ("AWS::DynamoDB::Table", "Arn") => format!("arn:aws:dynamodb:{region}:000000000000:table/{name}"),
-            ("AWS::Events::EventBus", "Arn") => format!("arn:aws:events:{region}:000000000000:event-bus/{name}"),
+            ("AWS::DynamoDB::Table", "Arn") => {
+                format!("arn:aws:dynamodb:{region}:000000000000:table/{name}")
+            }
+            ("AWS::Events::EventBus", "Arn") => {
+                format!("arn:aws:events:{region}:000000000000:event-bus/{name}")
+            }
             ("AWS::Events::EventBus", "Name") => name,
             _ => bail!("unsupported attribute {resource}.{attribute}"),
         })
@@ -136,7 +144,11 @@ fn local_name(logical_id: &str, resources: &serde_yaml::Mapping) -> String {
         }
     }
     let fifo = props.and_then(|p| p.get("FifoQueue")).and_then(Value::as_bool).unwrap_or(false);
-    if fifo { format!("{logical_id}.fifo") } else { logical_id.to_owned() }
+    if fifo {
+        format!("{logical_id}.fifo")
+    } else {
+        logical_id.to_owned()
+    }
 }
 
 impl Template {
@@ -147,7 +159,8 @@ impl Template {
 
     pub fn parse(text: &str, overrides: &HashMap<String, String>) -> Result<Template> {
         let doc: Value = serde_yaml::from_str(text).context("template.yaml is not valid YAML")?;
-        let resources = doc.get("Resources").and_then(Value::as_mapping).ok_or_else(|| anyhow!("template has no Resources"))?;
+        let resources =
+            doc.get("Resources").and_then(Value::as_mapping).ok_or_else(|| anyhow!("template has no Resources"))?;
         let mut parameters = HashMap::new();
         if let Some(params) = doc.get("Parameters").and_then(Value::as_mapping) {
             for (name, spec) in params {
@@ -168,7 +181,9 @@ impl Template {
             let id = id.as_str().unwrap_or_default();
             let props = resource.get("Properties").cloned().unwrap_or(Value::Null);
             match resource.get("Type").and_then(Value::as_str) {
-                Some("AWS::Serverless::Function") => functions.push(parse_function(id, resource, &props, globals, &resolver)?),
+                Some("AWS::Serverless::Function") => {
+                    functions.push(parse_function(id, resource, &props, globals, &resolver)?)
+                }
                 Some("AWS::DynamoDB::Table") => tables.push(parse_table(id, &props, resources)?),
                 _ => {}
             }
@@ -185,8 +200,15 @@ impl Template {
     }
 }
 
-fn parse_function(id: &str, resource: &Value, props: &Value, globals: Option<&Value>, resolver: &Resolver) -> Result<Function> {
-    let code_uri = props.get("CodeUri").and_then(Value::as_str).ok_or_else(|| anyhow!("{id} has no CodeUri"))?.to_owned();
+fn parse_function(
+    id: &str,
+    resource: &Value,
+    props: &Value,
+    globals: Option<&Value>,
+    resolver: &Resolver,
+) -> Result<Function> {
+    let code_uri =
+        props.get("CodeUri").and_then(Value::as_str).ok_or_else(|| anyhow!("{id} has no CodeUri"))?.to_owned();
     let binary = resource
         .get("Metadata")
         .and_then(|m| m.get("BuildProperties"))
@@ -242,14 +264,22 @@ fn parse_function(id: &str, resource: &Value, props: &Value, globals: Option<&Va
 
 fn parse_table(id: &str, props: &Value, resources: &serde_yaml::Mapping) -> Result<Table> {
     let key_of = |schema: Option<&Value>, kind: &str| -> Option<String> {
-        schema?.as_sequence()?.iter().find(|k| k.get("KeyType").and_then(Value::as_str) == Some(kind))?.get("AttributeName")?.as_str().map(str::to_owned)
+        schema?
+            .as_sequence()?
+            .iter()
+            .find(|k| k.get("KeyType").and_then(Value::as_str) == Some(kind))?
+            .get("AttributeName")?
+            .as_str()
+            .map(str::to_owned)
     };
     let attributes = props
         .get("AttributeDefinitions")
         .and_then(Value::as_sequence)
         .map(|defs| {
             defs.iter()
-                .filter_map(|d| Some((d.get("AttributeName")?.as_str()?.to_owned(), d.get("AttributeType")?.as_str()?.to_owned())))
+                .filter_map(|d| {
+                    Some((d.get("AttributeName")?.as_str()?.to_owned(), d.get("AttributeType")?.as_str()?.to_owned()))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -298,7 +328,8 @@ mod tests {
     fn every_function_crate_is_declared_once_with_its_crate_dir() {
         let template = repo_template();
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions");
-        let mut crates: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        let mut crates: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         let mut declared: Vec<String> = template.functions.iter().map(|f| f.binary.clone()).collect();
         crates.sort();
         declared.sort();

@@ -54,10 +54,7 @@ impl App {
     /// standard AWS variables (`AWS_ENDPOINT_URL`...), so nothing here knows whether it is local.
     pub async fn from_env() -> App {
         let config = sdk_config().await;
-        let tables = Table::ALL
-            .iter()
-            .filter_map(|t| std::env::var(t.env_var()).ok().map(|name| (*t, name)))
-            .collect();
+        let tables = Table::ALL.iter().filter_map(|t| std::env::var(t.env_var()).ok().map(|name| (*t, name))).collect();
         App { db: aws_sdk_dynamodb::Client::new(&config), tables, tokens: TokenKeys::from_env() }
     }
 
@@ -87,11 +84,7 @@ impl App {
 /// environment as on Lambda.
 pub async fn sdk_config() -> aws_config::SdkConfig {
     use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
-    let http_client = aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https();
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(http_client)
-        .load()
-        .await
+    let http_client =
+        aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https();
+    aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http_client).load().await
 }

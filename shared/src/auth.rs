@@ -16,10 +16,7 @@ fn argon2() -> Argon2<'static> {
 
 pub fn hash_password(password: &str) -> Result<String, ApiError> {
     let salt = SaltString::generate(&mut OsRng);
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(ApiError::internal)
+    argon2().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string()).map_err(ApiError::internal)
 }
 
 /// Verifies against a stored PHC string; with `None` (no such user) it burns the same time against
@@ -28,7 +25,9 @@ pub fn verify_password(stored: Option<&str>, password: &str) -> bool {
     static DUMMY: OnceLock<String> = OnceLock::new();
     let dummy = DUMMY.get_or_init(|| hash_password("timing-equaliser").unwrap_or_default());
     let phc = stored.unwrap_or(dummy);
-    let Ok(parsed) = PasswordHash::new(phc) else { return false };
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
     argon2().verify_password(password.as_bytes(), &parsed).is_ok() && stored.is_some()
 }
 
@@ -93,13 +92,7 @@ impl TokenKeys {
     }
 
     pub fn issue_at(&self, user_id: &str, iat: u64, exp: u64) -> Result<String, ApiError> {
-        let claims = Claims {
-            sub: user_id.into(),
-            iss: self.issuer.clone(),
-            aud: self.audience.clone(),
-            iat,
-            exp,
-        };
+        let claims = Claims { sub: user_id.into(), iss: self.issuer.clone(), aud: self.audience.clone(), iat, exp };
         encode(&Header::new(jsonwebtoken::Algorithm::HS256), &claims, &self.encoding).map_err(ApiError::internal)
     }
 

@@ -125,9 +125,7 @@ impl ApiError {
         if let Some(field) = self.field() {
             problem["field"] = json!(field);
         }
-        let mut builder = http::Response::builder()
-            .status(status)
-            .header("content-type", "application/problem+json");
+        let mut builder = http::Response::builder().status(status).header("content-type", "application/problem+json");
         match self {
             ApiError::TooManyRequests { retry_after_secs } => {
                 builder = builder.header("retry-after", retry_after_secs.to_string());
@@ -137,9 +135,7 @@ impl ApiError {
             }
             _ => {}
         }
-        builder
-            .body(lambda_http::Body::Text(problem.to_string()))
-            .expect("static headers are valid")
+        builder.body(lambda_http::Body::Text(problem.to_string())).expect("static headers are valid")
     }
 }
 
@@ -155,7 +151,10 @@ where
             SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => ApiError::Unavailable(format!("{err:?}")),
             SdkError::ServiceError(service) => {
                 let code = service.err().code().unwrap_or_default();
-                if code.contains("Throttl") || code.contains("ProvisionedThroughputExceeded") || code == "RequestLimitExceeded" {
+                if code.contains("Throttl")
+                    || code.contains("ProvisionedThroughputExceeded")
+                    || code == "RequestLimitExceeded"
+                {
                     ApiError::Unavailable(format!("{code}: {:?}", service.err().message()))
                 } else {
                     ApiError::Internal(format!("{code}: {:?}", service.err().message()))

@@ -114,10 +114,7 @@ fn strip_position(message: &str) -> String {
 
 /// One query-string parameter, if present and non-empty.
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
-    req.query_string_parameters_ref()
-        .and_then(|q| q.first(name))
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
+    req.query_string_parameters_ref().and_then(|q| q.first(name)).filter(|v| !v.is_empty()).map(str::to_owned)
 }
 
 /// One path parameter of the route (`/store/games/{id}` -> `id`).
@@ -158,11 +155,9 @@ pub fn idempotency_key(req: &Request) -> Result<String, ApiError> {
         .headers()
         .get("idempotency-key")
         .ok_or(ApiError::InvalidIdempotencyKey("the Idempotency-Key header is required for this request"))?;
-    let key = value
-        .to_str()
-        .map_err(|_| ApiError::InvalidIdempotencyKey("Idempotency-Key must be printable ASCII"))?;
-    let valid = (8..=128).contains(&key.len())
-        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    let key = value.to_str().map_err(|_| ApiError::InvalidIdempotencyKey("Idempotency-Key must be printable ASCII"))?;
+    let valid =
+        (8..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
     if !valid {
         return Err(ApiError::InvalidIdempotencyKey(
             "Idempotency-Key must be 8-128 characters of letters, digits, '-', '_', '.' or ':' (a UUID is ideal)",

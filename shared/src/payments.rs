@@ -28,7 +28,12 @@ pub struct TransientFailure(pub String);
 
 /// What any payment gateway must offer. `key` makes a charge idempotent at the provider.
 pub trait PaymentProvider: Send + Sync {
-    fn charge(&self, key: &str, amount_pence: u64, method: &str) -> impl Future<Output = Result<ChargeOutcome, TransientFailure>> + Send;
+    fn charge(
+        &self,
+        key: &str,
+        amount_pence: u64,
+        method: &str,
+    ) -> impl Future<Output = Result<ChargeOutcome, TransientFailure>> + Send;
     /// The outcome of an earlier charge with this key, if the provider saw one.
     fn lookup(&self, key: &str) -> impl Future<Output = Result<Option<ChargeOutcome>, TransientFailure>> + Send;
 }
@@ -79,7 +84,9 @@ impl PaymentProvider for SandboxProvider<'_> {
             _ => {}
         }
         let outcome = match method {
-            "tok_visa" | "tok_mastercard" | "tok_flaky" => ChargeOutcome::Succeeded { charge_id: format!("ch_{}", uuid::Uuid::new_v4().simple()) },
+            "tok_visa" | "tok_mastercard" | "tok_flaky" => {
+                ChargeOutcome::Succeeded { charge_id: format!("ch_{}", uuid::Uuid::new_v4().simple()) }
+            }
             "tok_declined" => ChargeOutcome::Declined { reason: "card_declined".into() },
             "tok_insufficient_funds" => ChargeOutcome::Declined { reason: "insufficient_funds".into() },
             _ => ChargeOutcome::Declined { reason: "unknown_payment_method".into() },
@@ -121,7 +128,9 @@ impl PaymentProvider for SandboxProvider<'_> {
             .await
             .map_err(Self::transient)?;
         Ok(out.item.map(|item| match get_s(&item, "status") {
-            Some("succeeded") => ChargeOutcome::Succeeded { charge_id: get_s(&item, "chargeId").unwrap_or_default().into() },
+            Some("succeeded") => {
+                ChargeOutcome::Succeeded { charge_id: get_s(&item, "chargeId").unwrap_or_default().into() }
+            }
             _ => ChargeOutcome::Declined { reason: get_s(&item, "reason").unwrap_or_default().into() },
         }))
     }
@@ -140,7 +149,10 @@ impl GemPurchase {
         let method_ok = (3..=64).contains(&payment_method.len())
             && payment_method.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !method_ok {
-            return Err(ApiError::validation("paymentMethod", "paymentMethod must be a payment token such as `tok_visa`"));
+            return Err(ApiError::validation(
+                "paymentMethod",
+                "paymentMethod must be a payment token such as `tok_visa`",
+            ));
         }
         Ok(GemPurchase { gems, payment_method: payment_method.into() })
     }
@@ -153,7 +165,13 @@ impl GemPurchase {
 const CHARGE_ATTEMPTS: u32 = 3;
 
 /// Buys gems for a player, exactly once per Idempotency-Key. Returns the response body.
-pub async fn buy_gems<P: PaymentProvider>(app: &App, provider: &P, user_id: &str, key: &str, purchase: &GemPurchase) -> Result<Value, ApiError> {
+pub async fn buy_gems<P: PaymentProvider>(
+    app: &App,
+    provider: &P,
+    user_id: &str,
+    key: &str,
+    purchase: &GemPurchase,
+) -> Result<Value, ApiError> {
     let request = purchase.request_json();
     let guard = idempotency::Guard::new(user_id, OPERATION, key, &request);
     if let Err(existing) = idempotency::claim(app, &guard, OPERATION, user_id, &request).await? {
@@ -181,7 +199,13 @@ pub async fn buy_gems<P: PaymentProvider>(app: &App, provider: &P, user_id: &str
 }
 
 /// Credits a successful charge: wallet, ledger and the claim's completion in one transaction.
-pub async fn credit_charge(app: &App, guard: &idempotency::Guard, user_id: &str, gems: u64, charge_id: &str) -> Result<Value, ApiError> {
+pub async fn credit_charge(
+    app: &App,
+    guard: &idempotency::Guard,
+    user_id: &str,
+    gems: u64,
+    charge_id: &str,
+) -> Result<Value, ApiError> {
     let body = json!({
         "message": "Currency purchased successfully",
         "amount": gems,
@@ -196,7 +220,8 @@ pub async fn credit_charge(app: &App, guard: &idempotency::Guard, user_id: &str,
         TxOutcome::Committed => {}
         outcome if outcome.failed_at(2) => {
             // Someone else (a concurrent retry or the reconciler) credited this charge first.
-            let record = idempotency::load(app, guard).await?.ok_or_else(|| ApiError::internal("completed claim vanished"))?;
+            let record =
+                idempotency::load(app, guard).await?.ok_or_else(|| ApiError::internal("completed claim vanished"))?;
             return idempotency::replay(app, guard, &record, user_id, BALANCE_FIELD).await;
         }
         other => return Err(ApiError::internal(format!("credit cancelled: {other:?}"))),

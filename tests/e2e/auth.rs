@@ -30,8 +30,14 @@ async fn missing_malformed_tampered_expired_alg_none_and_foreign_tokens_get_401(
         b64.encode(br#"{"alg":"none","typ":"JWT"}"#),
         b64.encode(json!({ "sub": p.user_id, "iss": "game-platform", "aud": "game-platform-api", "iat": now, "exp": now + 600 }).to_string())
     );
-    let wrong_audience = platform::auth::TokenKeys::new(s.secret.as_bytes(), "game-platform", "another-api", 600).unwrap().issue(&p.user_id).unwrap();
-    let other_secret = platform::auth::TokenKeys::new(&[9u8; 32], "game-platform", "game-platform-api", 600).unwrap().issue(&p.user_id).unwrap();
+    let wrong_audience = platform::auth::TokenKeys::new(s.secret.as_bytes(), "game-platform", "another-api", 600)
+        .unwrap()
+        .issue(&p.user_id)
+        .unwrap();
+    let other_secret = platform::auth::TokenKeys::new(&[9u8; 32], "game-platform", "game-platform-api", 600)
+        .unwrap()
+        .issue(&p.user_id)
+        .unwrap();
     let bad_headers: Vec<Option<String>> = vec![
         None,
         Some("Bearer".into()),
@@ -94,7 +100,8 @@ async fn wrong_passwords_are_throttled_per_account_and_unknown_users_look_the_sa
     let s = stack();
     let p = s.new_player().await;
     let wrong = json!({ "username": p.username, "password": "not the password" });
-    let unknown = s.post("/account/login", None, &json!({ "username": "nobody-here-at-all", "password": "whatever1" })).await;
+    let unknown =
+        s.post("/account/login", None, &json!({ "username": "nobody-here-at-all", "password": "whatever1" })).await;
     let first_wrong = s.post("/account/login", None, &wrong).await;
     unknown.assert_problem(401, "invalid_credentials");
     first_wrong.assert_problem(401, "invalid_credentials");
@@ -119,7 +126,13 @@ async fn throttled_logins_say_when_to_retry() {
     for _ in 0..account_login::PER_ACCOUNT.max {
         s.post("/account/login", None, &wrong).await;
     }
-    let r = platform_tests::http().post(format!("{}/account/login", s.base_url)).header("content-type", "application/json").body(wrong.to_string()).send().await.unwrap();
+    let r = platform_tests::http()
+        .post(format!("{}/account/login", s.base_url))
+        .header("content-type", "application/json")
+        .body(wrong.to_string())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     let retry_after: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry_after));

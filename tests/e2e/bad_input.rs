@@ -5,7 +5,11 @@ use reqwest::Method;
 use serde_json::Value;
 
 async fn snapshot(s: &Stack, p: &Player) -> (i64, Vec<Value>, Vec<Value>) {
-    (p.balance(s).await, p.all_pages(s, "/account/ledger", "entries").await, p.all_pages(s, "/gacha/history", "pulls").await)
+    (
+        p.balance(s).await,
+        p.all_pages(s, "/account/ledger", "entries").await,
+        p.all_pages(s, "/gacha/history", "pulls").await,
+    )
 }
 
 struct Case {
@@ -19,8 +23,24 @@ struct Case {
     field: Option<&'static str>,
 }
 
-fn case(method: Method, path: &'static str, body: Option<&str>, status: u16, code: &'static str, field: Option<&'static str>) -> Case {
-    Case { method, path, key: Some("bad-input-key-1"), body: body.map(str::to_owned), content_type: "application/json", status, code, field }
+fn case(
+    method: Method,
+    path: &'static str,
+    body: Option<&str>,
+    status: u16,
+    code: &'static str,
+    field: Option<&'static str>,
+) -> Case {
+    Case {
+        method,
+        path,
+        key: Some("bad-input-key-1"),
+        body: body.map(str::to_owned),
+        content_type: "application/json",
+        status,
+        code,
+        field,
+    }
 }
 
 #[tokio::test]
@@ -30,41 +50,197 @@ async fn bad_input_is_rejected_with_a_problem_and_changes_nothing() {
     assert_eq!(p.buy(s, 1000).await.status.as_u16(), 200);
     assert_eq!(p.pull(s, "heroes", 1).await.status.as_u16(), 200);
     let before = snapshot(s, &p).await;
-    let taken_user = format!(r#"{{"username":"{}","password":"long enough pw","email":"fresh-{}@example.com"}}"#, p.username, p.username);
-    let taken_email = format!(r#"{{"username":"x{}","password":"long enough pw","email":"{}@example.com"}}"#, p.username, p.username);
+    let taken_user = format!(
+        r#"{{"username":"{}","password":"long enough pw","email":"fresh-{}@example.com"}}"#,
+        p.username, p.username
+    );
+    let taken_email =
+        format!(r#"{{"username":"x{}","password":"long enough pw","email":"{}@example.com"}}"#, p.username, p.username);
     let huge = format!(r#"{{"amount":1,"paymentMethod":"{}"}}"#, "x".repeat(20_000));
     use Method as M;
     let mut cases = vec![
         // register
         case(M::POST, "/account/register", Some("{not json"), 400, "malformed_json", None),
         case(M::POST, "/account/register", Some(""), 400, "validation_failed", None),
-        case(M::POST, "/account/register", Some(r#"{"username":"ann","password":"long enough pw"}"#), 400, "validation_failed", Some("email")),
-        case(M::POST, "/account/register", Some(r#"{"username":5,"password":"long enough pw","email":"a@b.co"}"#), 400, "validation_failed", Some("username")),
-        case(M::POST, "/account/register", Some(r#"{"username":"аdmin","password":"long enough pw","email":"a@b.co"}"#), 400, "validation_failed", Some("username")),
-        case(M::POST, "/account/register", Some(r#"{"username":"ad\u200bmin","password":"long enough pw","email":"a@b.co"}"#), 400, "validation_failed", Some("username")),
-        case(M::POST, "/account/register", Some(r#"{"username":"newbie","password":"short","email":"a@b.co"}"#), 400, "validation_failed", Some("password")),
-        case(M::POST, "/account/register", Some(r#"{"username":"newbie","password":"long enough pw","email":"nope"}"#), 400, "validation_failed", Some("email")),
-        case(M::POST, "/account/register", Some(r#"{"username":"newbie","password":"long enough pw","email":"a@b.co","admin":true}"#), 400, "validation_failed", None),
+        case(
+            M::POST,
+            "/account/register",
+            Some(r#"{"username":"ann","password":"long enough pw"}"#),
+            400,
+            "validation_failed",
+            Some("email"),
+        ),
+        case(
+            M::POST,
+            "/account/register",
+            Some(r#"{"username":5,"password":"long enough pw","email":"a@b.co"}"#),
+            400,
+            "validation_failed",
+            Some("username"),
+        ),
+        case(
+            M::POST,
+            "/account/register",
+            Some(r#"{"username":"аdmin","password":"long enough pw","email":"a@b.co"}"#),
+            400,
+            "validation_failed",
+            Some("username"),
+        ),
+        case(
+            M::POST,
+            "/account/register",
+            Some(r#"{"username":"ad\u200bmin","password":"long enough pw","email":"a@b.co"}"#),
+            400,
+            "validation_failed",
+            Some("username"),
+        ),
+        case(
+            M::POST,
+            "/account/register",
+            Some(r#"{"username":"newbie","password":"short","email":"a@b.co"}"#),
+            400,
+            "validation_failed",
+            Some("password"),
+        ),
+        case(
+            M::POST,
+            "/account/register",
+            Some(r#"{"username":"newbie","password":"long enough pw","email":"nope"}"#),
+            400,
+            "validation_failed",
+            Some("email"),
+        ),
+        case(
+            M::POST,
+            "/account/register",
+            Some(r#"{"username":"newbie","password":"long enough pw","email":"a@b.co","admin":true}"#),
+            400,
+            "validation_failed",
+            None,
+        ),
         case(M::POST, "/account/register", Some(&taken_user), 409, "username_taken", None),
         case(M::POST, "/account/register", Some(&taken_email), 409, "email_taken", None),
         // login
         case(M::POST, "/account/login", Some(r#"{"username":"ann"}"#), 400, "validation_failed", Some("password")),
         case(M::POST, "/account/login", Some(r#"["ann","pw"]"#), 400, "validation_failed", None),
         // buy-currency
-        case(M::POST, "/account/buy-currency", Some(r#"{"amount":0,"paymentMethod":"tok_visa"}"#), 400, "validation_failed", Some("amount")),
-        case(M::POST, "/account/buy-currency", Some(r#"{"amount":-5,"paymentMethod":"tok_visa"}"#), 400, "validation_failed", Some("amount")),
-        case(M::POST, "/account/buy-currency", Some(r#"{"amount":1000000000000,"paymentMethod":"tok_visa"}"#), 400, "validation_failed", Some("amount")),
-        case(M::POST, "/account/buy-currency", Some(r#"{"amount":99999999999999999999999,"paymentMethod":"tok_visa"}"#), 400, "validation_failed", Some("amount")),
-        case(M::POST, "/account/buy-currency", Some(r#"{"amount":10.5,"paymentMethod":"tok_visa"}"#), 400, "validation_failed", Some("amount")),
-        case(M::POST, "/account/buy-currency", Some(r#"{"amount":"100","paymentMethod":"tok_visa"}"#), 400, "validation_failed", Some("amount")),
-        case(M::POST, "/account/buy-currency", Some(r#"{"amount":100}"#), 400, "validation_failed", Some("paymentMethod")),
-        case(M::POST, "/account/buy-currency", Some(r#"{"amount":100,"paymentMethod":""}"#), 400, "validation_failed", Some("paymentMethod")),
-        case(M::POST, "/account/buy-currency", Some(r#"{"amount":100,"paymentMethod":"tok_visa"} trailing"#), 400, "malformed_json", None),
+        case(
+            M::POST,
+            "/account/buy-currency",
+            Some(r#"{"amount":0,"paymentMethod":"tok_visa"}"#),
+            400,
+            "validation_failed",
+            Some("amount"),
+        ),
+        case(
+            M::POST,
+            "/account/buy-currency",
+            Some(r#"{"amount":-5,"paymentMethod":"tok_visa"}"#),
+            400,
+            "validation_failed",
+            Some("amount"),
+        ),
+        case(
+            M::POST,
+            "/account/buy-currency",
+            Some(r#"{"amount":1000000000000,"paymentMethod":"tok_visa"}"#),
+            400,
+            "validation_failed",
+            Some("amount"),
+        ),
+        case(
+            M::POST,
+            "/account/buy-currency",
+            Some(r#"{"amount":99999999999999999999999,"paymentMethod":"tok_visa"}"#),
+            400,
+            "validation_failed",
+            Some("amount"),
+        ),
+        case(
+            M::POST,
+            "/account/buy-currency",
+            Some(r#"{"amount":10.5,"paymentMethod":"tok_visa"}"#),
+            400,
+            "validation_failed",
+            Some("amount"),
+        ),
+        case(
+            M::POST,
+            "/account/buy-currency",
+            Some(r#"{"amount":"100","paymentMethod":"tok_visa"}"#),
+            400,
+            "validation_failed",
+            Some("amount"),
+        ),
+        case(
+            M::POST,
+            "/account/buy-currency",
+            Some(r#"{"amount":100}"#),
+            400,
+            "validation_failed",
+            Some("paymentMethod"),
+        ),
+        case(
+            M::POST,
+            "/account/buy-currency",
+            Some(r#"{"amount":100,"paymentMethod":""}"#),
+            400,
+            "validation_failed",
+            Some("paymentMethod"),
+        ),
+        case(
+            M::POST,
+            "/account/buy-currency",
+            Some(r#"{"amount":100,"paymentMethod":"tok_visa"} trailing"#),
+            400,
+            "malformed_json",
+            None,
+        ),
         case(M::POST, "/account/buy-currency", Some(&huge), 413, "payload_too_large", None),
-        Case { key: None, ..case(M::POST, "/account/buy-currency", Some(r#"{"amount":100,"paymentMethod":"tok_visa"}"#), 400, "invalid_idempotency_key", None) },
-        Case { key: Some("short"), ..case(M::POST, "/account/buy-currency", Some(r#"{"amount":100,"paymentMethod":"tok_visa"}"#), 400, "invalid_idempotency_key", None) },
-        Case { key: Some("has spaces in it"), ..case(M::POST, "/account/buy-currency", Some(r#"{"amount":100,"paymentMethod":"tok_visa"}"#), 400, "invalid_idempotency_key", None) },
-        Case { content_type: "text/plain", ..case(M::POST, "/account/buy-currency", Some(r#"{"amount":100,"paymentMethod":"tok_visa"}"#), 415, "unsupported_media_type", None) },
+        Case {
+            key: None,
+            ..case(
+                M::POST,
+                "/account/buy-currency",
+                Some(r#"{"amount":100,"paymentMethod":"tok_visa"}"#),
+                400,
+                "invalid_idempotency_key",
+                None,
+            )
+        },
+        Case {
+            key: Some("short"),
+            ..case(
+                M::POST,
+                "/account/buy-currency",
+                Some(r#"{"amount":100,"paymentMethod":"tok_visa"}"#),
+                400,
+                "invalid_idempotency_key",
+                None,
+            )
+        },
+        Case {
+            key: Some("has spaces in it"),
+            ..case(
+                M::POST,
+                "/account/buy-currency",
+                Some(r#"{"amount":100,"paymentMethod":"tok_visa"}"#),
+                400,
+                "invalid_idempotency_key",
+                None,
+            )
+        },
+        Case {
+            content_type: "text/plain",
+            ..case(
+                M::POST,
+                "/account/buy-currency",
+                Some(r#"{"amount":100,"paymentMethod":"tok_visa"}"#),
+                415,
+                "unsupported_media_type",
+                None,
+            )
+        },
         // pull
         case(M::POST, "/gacha/pull", Some(r#"{"count":2}"#), 400, "validation_failed", Some("count")),
         case(M::POST, "/gacha/pull", Some(r#"{"count":0}"#), 400, "validation_failed", Some("count")),
@@ -72,7 +248,14 @@ async fn bad_input_is_rejected_with_a_problem_and_changes_nothing() {
         case(M::POST, "/gacha/pull", Some(r#"{"bannerId":"nope"}"#), 404, "unknown_banner", None),
         case(M::POST, "/gacha/pull", Some(r#"{"bannerId":"BAD ID"}"#), 400, "validation_failed", Some("bannerId")),
         case(M::POST, "/gacha/pull", Some(r#"{"currencySpent":1}"#), 422, "price_mismatch", Some("currencySpent")),
-        case(M::POST, "/gacha/pull", Some(r#"{"currencySpent":-160}"#), 400, "validation_failed", Some("currencySpent")),
+        case(
+            M::POST,
+            "/gacha/pull",
+            Some(r#"{"currencySpent":-160}"#),
+            400,
+            "validation_failed",
+            Some("currencySpent"),
+        ),
         case(M::POST, "/gacha/pull", Some(r#"{"bannerId":"heroes","count":10}"#), 422, "insufficient_funds", None),
         Case { key: None, ..case(M::POST, "/gacha/pull", Some("{}"), 400, "invalid_idempotency_key", None) },
         // reads
@@ -90,7 +273,9 @@ async fn bad_input_is_rejected_with_a_problem_and_changes_nothing() {
         if let Some(key) = c.key {
             headers.push(("idempotency-key", key));
         }
-        let mut request = platform_tests::http().request(c.method.clone(), format!("{}{}", s.base_url, c.path)).header("authorization", format!("Bearer {}", p.token));
+        let mut request = platform_tests::http()
+            .request(c.method.clone(), format!("{}{}", s.base_url, c.path))
+            .header("authorization", format!("Bearer {}", p.token));
         for (k, v) in &headers {
             request = request.header(*k, *v);
         }

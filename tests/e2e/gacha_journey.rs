@@ -15,7 +15,11 @@ async fn register_login_buy_pull_and_read_everything_back() {
     let s = stack();
     let name = format!("j{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
     let r = s
-        .post("/account/register", None, &json!({ "username": name, "password": "hunter2hunter2", "email": format!("{name}@example.com") }))
+        .post(
+            "/account/register",
+            None,
+            &json!({ "username": name, "password": "hunter2hunter2", "email": format!("{name}@example.com") }),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
     assert_eq!(r.body["message"], "User registered successfully");
@@ -27,7 +31,14 @@ async fn register_login_buy_pull_and_read_everything_back() {
     let token = r.body["token"].as_str().unwrap().to_owned();
     assert_eq!(s.tokens().verify(&token).unwrap().user_id, user_id);
 
-    let r = s.post_keyed("/account/buy-currency", &token, "journey-buy-1", &json!({ "amount": 2000, "paymentMethod": "tok_visa" })).await;
+    let r = s
+        .post_keyed(
+            "/account/buy-currency",
+            &token,
+            "journey-buy-1",
+            &json!({ "amount": 2000, "paymentMethod": "tok_visa" }),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["message"], "Currency purchased successfully");
     assert_eq!(r.body["newBalance"], 2000);
@@ -57,7 +68,14 @@ async fn register_login_buy_pull_and_read_everything_back() {
     assert_eq!(r.body["item"]["type"], "hero");
     assert_eq!(r.body["newCurrencyBalance"], 2000 - 160);
 
-    let r = s.post_keyed("/gacha/pull", &token, "journey-pull-10", &json!({ "bannerId": "equipment", "count": 10, "currencySpent": 1000 })).await;
+    let r = s
+        .post_keyed(
+            "/gacha/pull",
+            &token,
+            "journey-pull-10",
+            &json!({ "bannerId": "equipment", "count": 10, "currencySpent": 1000 }),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let ten = r.body["items"].as_array().unwrap();
     assert_eq!(ten.len(), 10);

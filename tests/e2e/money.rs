@@ -32,7 +32,8 @@ async fn twenty_concurrent_buys_with_one_key_credit_once() {
     let s = stack();
     let p = s.new_player().await;
     let body = json!({ "amount": 700, "paymentMethod": "tok_visa" });
-    let replies = join_all((0..20).map(|_| s.post_keyed("/account/buy-currency", &p.token, "same-key-20x", &body))).await;
+    let replies =
+        join_all((0..20).map(|_| s.post_keyed("/account/buy-currency", &p.token, "same-key-20x", &body))).await;
     let mut charge_ids = std::collections::HashSet::new();
     for r in &replies {
         match r.status.as_u16() {
@@ -58,7 +59,14 @@ async fn a_replayed_key_returns_the_first_response_and_a_changed_body_is_refused
     let again = s.post_keyed("/account/buy-currency", &p.token, "replay-buy", &buy).await;
     assert_eq!(first.status, StatusCode::OK);
     assert_eq!(first.body, again.body);
-    let changed = s.post_keyed("/account/buy-currency", &p.token, "replay-buy", &json!({ "amount": 900, "paymentMethod": "tok_visa" })).await;
+    let changed = s
+        .post_keyed(
+            "/account/buy-currency",
+            &p.token,
+            "replay-buy",
+            &json!({ "amount": 900, "paymentMethod": "tok_visa" }),
+        )
+        .await;
     changed.assert_problem(422, "idempotency_key_reused");
 
     let pull = json!({ "bannerId": "heroes", "count": 1 });
@@ -66,7 +74,8 @@ async fn a_replayed_key_returns_the_first_response_and_a_changed_body_is_refused
     let again = s.post_keyed("/gacha/pull", &p.token, "replay-pull", &pull).await;
     assert_eq!(first.status, StatusCode::OK);
     assert_eq!(first.body, again.body, "same items, same balance: the replay moved nothing");
-    let changed = s.post_keyed("/gacha/pull", &p.token, "replay-pull", &json!({ "bannerId": "heroes", "count": 10 })).await;
+    let changed =
+        s.post_keyed("/gacha/pull", &p.token, "replay-pull", &json!({ "bannerId": "heroes", "count": 10 })).await;
     changed.assert_problem(422, "idempotency_key_reused");
     assert_eq!(p.balance(s).await, 500 - 160);
     assert_eq!(p.all_pages(s, "/gacha/history", "pulls").await.len(), 1);
@@ -82,21 +91,46 @@ async fn a_replayed_key_returns_the_first_response_and_a_changed_body_is_refused
 async fn sandbox_declines_change_nothing_and_transient_failures_are_retried() {
     let s = stack();
     let p = s.new_player().await;
-    let r = s.post_keyed("/account/buy-currency", &p.token, "declined-1", &json!({ "amount": 100, "paymentMethod": "tok_declined" })).await;
+    let r = s
+        .post_keyed(
+            "/account/buy-currency",
+            &p.token,
+            "declined-1",
+            &json!({ "amount": 100, "paymentMethod": "tok_declined" }),
+        )
+        .await;
     r.assert_problem(402, "payment_declined");
-    let r = s.post_keyed("/account/buy-currency", &p.token, "unknown-1", &json!({ "amount": 100, "paymentMethod": "tok_stolen" })).await;
+    let r = s
+        .post_keyed(
+            "/account/buy-currency",
+            &p.token,
+            "unknown-1",
+            &json!({ "amount": 100, "paymentMethod": "tok_stolen" }),
+        )
+        .await;
     r.assert_problem(402, "payment_declined");
     assert_eq!(p.balance(s).await, 0);
 
     // Fails once at the provider, succeeds on our retry with the same provider key: one credit.
-    let r = s.post_keyed("/account/buy-currency", &p.token, "flaky-key-1", &json!({ "amount": 300, "paymentMethod": "tok_flaky" })).await;
+    let r = s
+        .post_keyed(
+            "/account/buy-currency",
+            &p.token,
+            "flaky-key-1",
+            &json!({ "amount": 300, "paymentMethod": "tok_flaky" }),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["newBalance"], 300);
 
     // Never reachable: 503, nothing credited, and the same key may be retried straight away.
     let down = json!({ "amount": 50, "paymentMethod": "tok_unavailable" });
-    s.post_keyed("/account/buy-currency", &p.token, "down-key-1", &down).await.assert_problem(503, "service_unavailable");
-    s.post_keyed("/account/buy-currency", &p.token, "down-key-1", &down).await.assert_problem(503, "service_unavailable");
+    s.post_keyed("/account/buy-currency", &p.token, "down-key-1", &down)
+        .await
+        .assert_problem(503, "service_unavailable");
+    s.post_keyed("/account/buy-currency", &p.token, "down-key-1", &down)
+        .await
+        .assert_problem(503, "service_unavailable");
     assert_eq!(p.balance(s).await, 300);
     assert_eq!(p.ledger_sum(s).await, 300);
 }
@@ -110,8 +144,12 @@ async fn a_charge_whose_function_died_is_credited_once_by_the_reconciler() {
     let p = s.new_player().await;
     let app = s.app(s.dynamo().await);
     let purchase = GemPurchase::new(1234, "tok_visa").unwrap();
-    let guard = idempotency::Guard::new(&p.user_id, platform::payments::OPERATION, "crash-key", &purchase.request_json());
-    idempotency::claim(&app, &guard, platform::payments::OPERATION, &p.user_id, &purchase.request_json()).await.unwrap().unwrap();
+    let guard =
+        idempotency::Guard::new(&p.user_id, platform::payments::OPERATION, "crash-key", &purchase.request_json());
+    idempotency::claim(&app, &guard, platform::payments::OPERATION, &p.user_id, &purchase.request_json())
+        .await
+        .unwrap()
+        .unwrap();
     let outcome = SandboxProvider { app: &app }.charge(&guard.external_key(), 1234, "tok_visa").await.unwrap();
     assert!(matches!(outcome, platform::payments::ChargeOutcome::Succeeded { .. }));
     // ... and here the invocation died. Its lock runs out:
@@ -126,13 +164,25 @@ async fn a_charge_whose_function_died_is_credited_once_by_the_reconciler() {
         .unwrap();
     assert_eq!(p.balance(s).await, 0, "charged but not yet credited");
 
-    let r = platform_tests::http().post(format!("{}/2015-03-31/functions/payments-reconcile/invocations", s.base_url)).body("{}").send().await.unwrap();
+    let r = platform_tests::http()
+        .post(format!("{}/2015-03-31/functions/payments-reconcile/invocations", s.base_url))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert!(r.headers().get("x-amz-function-error").is_none());
     let report: serde_json::Value = r.json().await.unwrap();
     assert!(report["credited"].as_u64().unwrap() >= 1, "{report}");
     assert_eq!(p.balance(s).await, 1234);
 
-    let retry = s.post_keyed("/account/buy-currency", &p.token, "crash-key", &json!({ "amount": 1234, "paymentMethod": "tok_visa" })).await;
+    let retry = s
+        .post_keyed(
+            "/account/buy-currency",
+            &p.token,
+            "crash-key",
+            &json!({ "amount": 1234, "paymentMethod": "tok_visa" }),
+        )
+        .await;
     assert_eq!(retry.status, StatusCode::OK, "{:?}", retry.body);
     assert_eq!(retry.body["newBalance"], 1234);
     assert_eq!(p.balance(s).await, 1234);

@@ -57,11 +57,7 @@ pub fn stack() -> &'static Stack {
             });
         });
         let addr = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("local API started");
-        Stack {
-            base_url: format!("http://{addr}"),
-            secret,
-            template,
-        }
+        Stack { base_url: format!("http://{addr}"), secret, template }
     })
 }
 
@@ -76,8 +72,13 @@ impl Stack {
     }
 
     /// A DynamoDB client on the emulator endpoint with `interceptor` installed.
-    pub async fn dynamo_with(&self, interceptor: impl aws_sdk_dynamodb::config::Intercept + 'static) -> aws_sdk_dynamodb::Client {
-        let config = aws_sdk_dynamodb::config::Builder::from(&platform::app::sdk_config().await).interceptor(interceptor).build();
+    pub async fn dynamo_with(
+        &self,
+        interceptor: impl aws_sdk_dynamodb::config::Intercept + 'static,
+    ) -> aws_sdk_dynamodb::Client {
+        let config = aws_sdk_dynamodb::config::Builder::from(&platform::app::sdk_config().await)
+            .interceptor(interceptor)
+            .build();
         aws_sdk_dynamodb::Client::from_conf(config)
     }
 
@@ -86,7 +87,14 @@ impl Stack {
     }
 
     /// Sends one request; returns status, headers and the JSON body (Null when empty).
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
         let mut request = http().request(method, format!("{}{path}", self.base_url));
         if let Some(token) = token {
             request = request.header("authorization", format!("Bearer {token}"));
@@ -99,9 +107,11 @@ impl Stack {
         }
         let response = request.send().await.expect("the local API answers");
         let status = response.status();
-        let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let content_type =
+            response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         let text = response.text().await.unwrap();
-        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let body =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
         Reply { status, content_type, body }
     }
 
@@ -122,7 +132,11 @@ impl Stack {
         let name = format!("p{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
         let password = "correct horse battery";
         let r = self
-            .post("/account/register", None, &json!({ "username": name, "password": password, "email": format!("{name}@example.com") }))
+            .post(
+                "/account/register",
+                None,
+                &json!({ "username": name, "password": password, "email": format!("{name}@example.com") }),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
         let user_id = r.body["userId"].as_str().unwrap().to_owned();
@@ -159,7 +173,14 @@ pub struct Player {
 impl Player {
     pub async fn buy(&self, stack: &Stack, gems: u64) -> Reply {
         let key = uuid::Uuid::new_v4().to_string();
-        stack.post_keyed("/account/buy-currency", &self.token, &key, &json!({ "amount": gems, "paymentMethod": "tok_visa" })).await
+        stack
+            .post_keyed(
+                "/account/buy-currency",
+                &self.token,
+                &key,
+                &json!({ "amount": gems, "paymentMethod": "tok_visa" }),
+            )
+            .await
     }
 
     pub async fn pull(&self, stack: &Stack, banner: &str, count: u32) -> Reply {

@@ -26,10 +26,8 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         return Err(ApiError::InvalidCredentials);
     }
     let username_key = body.username.to_ascii_lowercase();
-    let scopes = [
-        (format!("login-user#{username_key}"), PER_ACCOUNT),
-        (format!("login-ip#{}", source_ip(&req)), PER_SOURCE),
-    ];
+    let scopes =
+        [(format!("login-user#{username_key}"), PER_ACCOUNT), (format!("login-ip#{}", source_ip(&req)), PER_SOURCE)];
     rate_limit::check(app, &scopes).await?;
     let credentials = store::accounts::credentials(app, &username_key).await?;
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.as_str());
@@ -38,11 +36,14 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         return Err(ApiError::InvalidCredentials);
     };
     let tokens = app.tokens()?;
-    json_response(200, &json!({
-        "message": "Login successful",
-        "token": tokens.issue(&credentials.user_id)?,
-        "tokenType": "Bearer",
-        "expiresIn": tokens.ttl_secs,
-        "userId": credentials.user_id,
-    }))
+    json_response(
+        200,
+        &json!({
+            "message": "Login successful",
+            "token": tokens.issue(&credentials.user_id)?,
+            "tokenType": "Bearer",
+            "expiresIn": tokens.ttl_secs,
+            "userId": credentials.user_id,
+        }),
+    )
 }

@@ -12,13 +12,15 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let (records, next) = store::pulls::page(app, &player.user_id, cursor.as_deref(), limit).await?;
     let pulls: Vec<_> = records
         .into_iter()
-        .map(|r| json!({
-            "pullId": r.pull_id,
-            "item": r.item,
-            "pulledAt": r.pulled_at,
-            "currencySpent": r.currency_spent,
-            "bannerId": r.banner_id,
-        }))
+        .map(|r| {
+            json!({
+                "pullId": r.pull_id,
+                "item": r.item,
+                "pulledAt": r.pulled_at,
+                "currencySpent": r.currency_spent,
+                "bannerId": r.banner_id,
+            })
+        })
         .collect();
     json_response(200, &json!({ "userId": player.user_id, "pulls": pulls, "nextCursor": next }))
 }

@@ -13,11 +13,13 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     };
     let items: Vec<_> = banners
         .iter()
-        .flat_map(|b| b.items.iter().map(move |item| {
-            let mut value = json!(item);
-            value["bannerId"] = json!(b.banner_id);
-            value
-        }))
+        .flat_map(|b| {
+            b.items.iter().map(move |item| {
+                let mut value = json!(item);
+                value["bannerId"] = json!(b.banner_id);
+                value
+            })
+        })
         .collect();
     json_response(200, &json!({ "items": items }))
 }

@@ -69,10 +69,14 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         items.push(store::pulls::put(app, record)?);
     }
     let body = match store::transact(&app.db, items).await? {
-        TxOutcome::Committed => idempotency::finish(app, &guard.record_key, response, &player.user_id, BALANCE_FIELD).await?,
+        TxOutcome::Committed => {
+            idempotency::finish(app, &guard.record_key, response, &player.user_id, BALANCE_FIELD).await?
+        }
         // The key was used before: its first answer wins over anything this attempt drew.
         outcome if outcome.failed_at(2) => {
-            let record = idempotency::load(app, &guard).await?.ok_or_else(|| ApiError::internal("idempotency record vanished"))?;
+            let record = idempotency::load(app, &guard)
+                .await?
+                .ok_or_else(|| ApiError::internal("idempotency record vanished"))?;
             idempotency::replay(app, &guard, &record, &player.user_id, BALANCE_FIELD).await?
         }
         outcome if outcome.failed_at(0) => return Err(ApiError::insufficient_funds()),

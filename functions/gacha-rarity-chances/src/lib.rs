@@ -13,9 +13,12 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         None => banners::DEFAULT_BANNER.to_owned(),
     };
     let banner = banners::get(app, &id).await?;
-    json_response(200, &json!({
-        "chances": banner.chances(),
-        "bannerId": banner.banner_id,
-        "costPerPull": banner.cost_per_pull,
-    }))
+    json_response(
+        200,
+        &json!({
+            "chances": banner.chances(),
+            "bannerId": banner.banner_id,
+            "costPerPull": banner.cost_per_pull,
+        }),
+    )
 }

@@ -202,7 +202,11 @@ mod tests {
             let it = b.pull(&mut rng);
             let idx = Rarity::ALL.iter().position(|r| *r == it.rarity).unwrap();
             observed[idx] += 1;
-            if it.id == "r1" { rare_items[0] += 1 } else if it.id == "r2" { rare_items[1] += 1 }
+            if it.id == "r1" {
+                rare_items[0] += 1
+            } else if it.id == "r2" {
+                rare_items[1] += 1
+            }
         }
         let chi2: f64 = Rarity::ALL
             .iter()

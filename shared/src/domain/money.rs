@@ -12,7 +12,10 @@ pub fn purchase_amount(amount: i64) -> Result<u64, ApiError> {
         return Err(ApiError::validation("amount", "amount must be a positive whole number of gems"));
     }
     if amount > MAX_PURCHASE_GEMS {
-        return Err(ApiError::validation("amount", format!("amount may be at most {MAX_PURCHASE_GEMS} gems per purchase")));
+        return Err(ApiError::validation(
+            "amount",
+            format!("amount may be at most {MAX_PURCHASE_GEMS} gems per purchase"),
+        ));
     }
     Ok(amount as u64)
 }

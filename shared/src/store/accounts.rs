@@ -7,11 +7,12 @@ use crate::domain::account::NewAccount;
 use crate::error::ApiError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
-fn guarded_put(table: &str, pk: String, extra: Vec<(&str, aws_sdk_dynamodb::types::AttributeValue)>) -> Result<TransactWriteItem, ApiError> {
-    let mut put = Put::builder()
-        .table_name(table)
-        .item("pk", s(pk))
-        .condition_expression("attribute_not_exists(pk)");
+fn guarded_put(
+    table: &str,
+    pk: String,
+    extra: Vec<(&str, aws_sdk_dynamodb::types::AttributeValue)>,
+) -> Result<TransactWriteItem, ApiError> {
+    let mut put = Put::builder().table_name(table).item("pk", s(pk)).condition_expression("attribute_not_exists(pk)");
     for (name, value) in extra {
         put = put.item(name, value);
     }
@@ -24,16 +25,21 @@ pub async fn register(app: &App, account: &NewAccount, password_hash: &str) -> R
     let user_id = uuid::Uuid::new_v4().to_string();
     let now = crate::clock::now_rfc3339();
     let items = vec![
-        guarded_put(users, format!("user#{user_id}"), vec![
-            ("userId", s(&user_id)),
-            ("username", s(&account.username)),
-            ("email", s(&account.email)),
-            ("createdAt", s(&now)),
-        ])?,
-        guarded_put(users, format!("username#{}", account.username_key), vec![
-            ("userId", s(&user_id)),
-            ("passwordHash", s(password_hash)),
-        ])?,
+        guarded_put(
+            users,
+            format!("user#{user_id}"),
+            vec![
+                ("userId", s(&user_id)),
+                ("username", s(&account.username)),
+                ("email", s(&account.email)),
+                ("createdAt", s(&now)),
+            ],
+        )?,
+        guarded_put(
+            users,
+            format!("username#{}", account.username_key),
+            vec![("userId", s(&user_id)), ("passwordHash", s(password_hash))],
+        )?,
         guarded_put(users, format!("email#{}", account.email), vec![("userId", s(&user_id))])?,
         TransactWriteItem::builder()
             .put(
@@ -50,14 +56,12 @@ pub async fn register(app: &App, account: &NewAccount, password_hash: &str) -> R
     ];
     match transact(&app.db, items).await? {
         TxOutcome::Committed => Ok(user_id),
-        outcome if outcome.failed_at(1) => Err(ApiError::Conflict {
-            code: "username_taken",
-            detail: "that username is already registered".into(),
-        }),
-        outcome if outcome.failed_at(2) => Err(ApiError::Conflict {
-            code: "email_taken",
-            detail: "that email is already registered".into(),
-        }),
+        outcome if outcome.failed_at(1) => {
+            Err(ApiError::Conflict { code: "username_taken", detail: "that username is already registered".into() })
+        }
+        outcome if outcome.failed_at(2) => {
+            Err(ApiError::Conflict { code: "email_taken", detail: "that email is already registered".into() })
+        }
         other => Err(ApiError::internal(format!("registration cancelled: {other:?}"))),
     }
 }

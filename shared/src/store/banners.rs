@@ -28,7 +28,8 @@ pub async fn get(app: &App, banner_id: &str) -> Result<Banner, ApiError> {
         .key("bannerId", s(banner_id))
         .send()
         .await?;
-    let item = out.item.ok_or_else(|| ApiError::NotFound { code: "unknown_banner", what: format!("banner `{banner_id}`") })?;
+    let item =
+        out.item.ok_or_else(|| ApiError::NotFound { code: "unknown_banner", what: format!("banner `{banner_id}`") })?;
     decode(serde_dynamo::from_item(item)?)
 }
 
@@ -69,7 +70,8 @@ pub async fn put(app: &App, banner: &Banner) -> Result<(), ApiError> {
 
 /// A banner id from a client: short lowercase slug, or a 400 before any lookup.
 pub fn checked_id(raw: &str) -> Result<String, ApiError> {
-    let ok = (1..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let ok =
+        (1..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if !ok {
         return Err(ApiError::validation("bannerId", "bannerId must be a lowercase slug such as `heroes`"));
     }

@@ -92,7 +92,12 @@ pub async fn load(app: &App, guard: &Guard) -> Result<Option<Record>, ApiError> 
 }
 
 /// The transaction item that records a completed operation, failing if the key was used before.
-pub fn completed_put(app: &App, guard: &Guard, operation: &str, response: &serde_json::Value) -> Result<TransactWriteItem, ApiError> {
+pub fn completed_put(
+    app: &App,
+    guard: &Guard,
+    operation: &str,
+    response: &serde_json::Value,
+) -> Result<TransactWriteItem, ApiError> {
     let now = crate::clock::now_secs();
     let put = Put::builder()
         .table_name(app.table(Table::Idempotency)?)
@@ -114,7 +119,13 @@ pub fn completed_put(app: &App, guard: &Guard, operation: &str, response: &serde
 
 /// Claims a key before an external side effect (a card charge). A claim whose lock expired with
 /// the same request may be taken over: that is the retry of an invocation that died.
-pub async fn claim(app: &App, guard: &Guard, operation: &str, user_id: &str, request: &serde_json::Value) -> Result<Result<(), Record>, ApiError> {
+pub async fn claim(
+    app: &App,
+    guard: &Guard,
+    operation: &str,
+    user_id: &str,
+    request: &serde_json::Value,
+) -> Result<Result<(), Record>, ApiError> {
     use aws_sdk_dynamodb::operation::put_item::PutItemError;
     use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
     let now = crate::clock::now_secs();
@@ -156,7 +167,11 @@ pub async fn claim(app: &App, guard: &Guard, operation: &str, user_id: &str, req
 }
 
 /// The transaction item that turns this request's pending claim into a completed record.
-pub fn complete_claim(app: &App, record_key: &str, response: &serde_json::Value) -> Result<TransactWriteItem, ApiError> {
+pub fn complete_claim(
+    app: &App,
+    record_key: &str,
+    response: &serde_json::Value,
+) -> Result<TransactWriteItem, ApiError> {
     let update = Update::builder()
         .table_name(app.table(Table::Idempotency)?)
         .key("key", s(record_key))
@@ -204,7 +219,9 @@ pub async fn forget(app: &App, record_key: &str) -> Result<(), ApiError> {
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(err) if matches!(err.as_service_error(), Some(DeleteItemError::ConditionalCheckFailedException(_))) => Ok(()),
+        Err(err) if matches!(err.as_service_error(), Some(DeleteItemError::ConditionalCheckFailedException(_))) => {
+            Ok(())
+        }
         Err(err) => Err(err.into()),
     }
 }
@@ -259,7 +276,13 @@ pub async fn abandoned_claims(app: &App, now: u64) -> Result<Vec<Record>, ApiErr
 
 /// The first response of a completed record, with the balance filled in if the first
 /// invocation did not live to store it.
-pub async fn replay(app: &App, guard: &Guard, record: &Record, user_id: &str, balance_field: &str) -> Result<serde_json::Value, ApiError> {
+pub async fn replay(
+    app: &App,
+    guard: &Guard,
+    record: &Record,
+    user_id: &str,
+    balance_field: &str,
+) -> Result<serde_json::Value, ApiError> {
     let (_, body) = record.replay(guard)?;
     if record.is_final {
         return Ok(body);
@@ -268,7 +291,13 @@ pub async fn replay(app: &App, guard: &Guard, record: &Record, user_id: &str, ba
 }
 
 /// Adds the balance as read right after the commit and stores the response as final.
-pub async fn finish(app: &App, record_key: &str, mut body: serde_json::Value, user_id: &str, balance_field: &str) -> Result<serde_json::Value, ApiError> {
+pub async fn finish(
+    app: &App,
+    record_key: &str,
+    mut body: serde_json::Value,
+    user_id: &str,
+    balance_field: &str,
+) -> Result<serde_json::Value, ApiError> {
     body[balance_field] = serde_json::json!(super::wallet::balance(app, user_id).await?);
     finalise(app, record_key, &body).await?;
     Ok(body)

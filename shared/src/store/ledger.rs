@@ -9,7 +9,13 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::Serialize;
 
 /// The transaction item recording one balance change.
-pub fn entry(app: &App, user_id: &str, kind: LedgerKind, amount: u64, reference: &str) -> Result<TransactWriteItem, ApiError> {
+pub fn entry(
+    app: &App,
+    user_id: &str,
+    kind: LedgerKind,
+    amount: u64,
+    reference: &str,
+) -> Result<TransactWriteItem, ApiError> {
     let put = Put::builder()
         .table_name(app.table(Table::Ledger)?)
         .item("userId", s(user_id))
@@ -35,7 +41,12 @@ pub struct LedgerEntry {
 }
 
 /// One page of a player's ledger, newest first.
-pub async fn page(app: &App, user_id: &str, cursor: Option<&str>, limit: i32) -> Result<(Vec<LedgerEntry>, Option<String>), ApiError> {
+pub async fn page(
+    app: &App,
+    user_id: &str,
+    cursor: Option<&str>,
+    limit: i32,
+) -> Result<(Vec<LedgerEntry>, Option<String>), ApiError> {
     let mut query = app
         .db
         .query()
@@ -45,9 +56,8 @@ pub async fn page(app: &App, user_id: &str, cursor: Option<&str>, limit: i32) ->
         .scan_index_forward(false)
         .limit(limit);
     if let Some(cursor) = cursor {
-        query = query
-            .exclusive_start_key("userId", s(user_id))
-            .exclusive_start_key("entryId", s(decode_cursor(cursor)?));
+        query =
+            query.exclusive_start_key("userId", s(user_id)).exclusive_start_key("entryId", s(decode_cursor(cursor)?));
     }
     let out = query.send().await?;
     let entries = out

@@ -58,21 +58,14 @@ pub async fn transact(db: &aws_sdk_dynamodb::Client, items: Vec<TransactWriteIte
     use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
     const ATTEMPTS: u32 = 40;
     for attempt in 0..ATTEMPTS {
-        let result = db
-            .transact_write_items()
-            .set_transact_items(Some(items.clone()))
-            .send()
-            .await;
+        let result = db.transact_write_items().set_transact_items(Some(items.clone())).send().await;
         match result {
             Ok(_) => return Ok(TxOutcome::Committed),
             Err(err) => {
                 let codes: Option<Vec<String>> = match err.as_service_error() {
-                    Some(TransactWriteItemsError::TransactionCanceledException(e)) => Some(
-                        e.cancellation_reasons()
-                            .iter()
-                            .map(|r| r.code().unwrap_or("None").to_owned())
-                            .collect(),
-                    ),
+                    Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
+                        Some(e.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_owned()).collect())
+                    }
                     _ => None,
                 };
                 let conflict_only = match (&codes, err.as_service_error()) {
@@ -112,9 +105,7 @@ pub fn encode_cursor(sort_key: &str) -> String {
 }
 
 pub fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .map_err(|_| ApiError::InvalidCursor)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| ApiError::InvalidCursor)?;
     let text = String::from_utf8(bytes).map_err(|_| ApiError::InvalidCursor)?;
     let key = text.strip_prefix("v1:").ok_or(ApiError::InvalidCursor)?;
     if key.is_empty() || key.len() > 256 {

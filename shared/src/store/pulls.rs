@@ -29,7 +29,12 @@ pub fn put(app: &App, record: &PullRecord) -> Result<TransactWriteItem, ApiError
 }
 
 /// One page of a player's pulls, newest first.
-pub async fn page(app: &App, user_id: &str, cursor: Option<&str>, limit: i32) -> Result<(Vec<PullRecord>, Option<String>), ApiError> {
+pub async fn page(
+    app: &App,
+    user_id: &str,
+    cursor: Option<&str>,
+    limit: i32,
+) -> Result<(Vec<PullRecord>, Option<String>), ApiError> {
     let mut query = app
         .db
         .query()
@@ -39,9 +44,8 @@ pub async fn page(app: &App, user_id: &str, cursor: Option<&str>, limit: i32) ->
         .scan_index_forward(false)
         .limit(limit);
     if let Some(cursor) = cursor {
-        query = query
-            .exclusive_start_key("userId", s(user_id))
-            .exclusive_start_key("pullId", s(decode_cursor(cursor)?));
+        query =
+            query.exclusive_start_key("userId", s(user_id)).exclusive_start_key("pullId", s(decode_cursor(cursor)?));
     }
     let out = query.send().await?;
     let records = serde_dynamo::from_items(out.items().to_vec())?;
