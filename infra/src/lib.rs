@@ -1,6 +1,7 @@
 //! Local tooling driven by template.yaml: create its resources on any endpoint (`deploy`), and
 //! serve its routes with the real function binaries behind a Lambda Runtime API (`gateway`).
 
+pub mod bench;
 pub mod deploy;
 pub mod gateway;
 pub mod runtime;

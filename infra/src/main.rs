@@ -1,5 +1,6 @@
 //! `infra deploy`: create template.yaml's resources on the configured endpoint and load data.
 //! `infra serve`: the local HTTP API for template.yaml's routes.
+//! `infra env FUNCTION`: a function's environment as the template declares it.
 //!
 //! Options: --template PATH (template.yaml), --param Name=Value (repeatable), --port N (3000),
 //! --bin-dir DIR (target/debug), --log-dir DIR, --max-instances N (8).
@@ -16,6 +17,7 @@ struct Options {
     bin_dir: PathBuf,
     log_dir: Option<PathBuf>,
     max_instances: usize,
+    function: Option<String>,
 }
 
 fn parse_args() -> Result<Options> {
@@ -29,8 +31,13 @@ fn parse_args() -> Result<Options> {
         bin_dir: "target/debug".into(),
         log_dir: None,
         max_instances: 8,
+        function: None,
     };
     while let Some(flag) = args.next() {
+        if !flag.starts_with("--") {
+            options.function = Some(flag);
+            continue;
+        }
         let value = args.next().with_context(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--template" => options.template = value.into(),
@@ -50,7 +57,7 @@ fn parse_args() -> Result<Options> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_init();
+    platform::telemetry::init();
     let options = parse_args()?;
     match options.command.as_str() {
         "deploy" => {
@@ -64,11 +71,16 @@ async fn main() -> Result<()> {
             println!("local API on http://{} serving {} routes", listener.local_addr()?, api.template.functions.iter().map(|f| f.routes.len()).sum::<usize>());
             api.serve(listener).await?;
         }
-        _ => bail!("usage: infra deploy|serve [--template template.yaml] [--param Name=Value] [--port 3000] [--bin-dir target/debug] [--log-dir DIR]"),
+        "env" => {
+            // `infra env gacha-pull`: the function's template environment as KEY=VALUE lines.
+            let template = infra::template::Template::load(&options.template, &options.params)?;
+            let name = options.function.as_deref().context("usage: infra env FUNCTION")?;
+            let function = template.function(name).with_context(|| format!("no function {name} in the template"))?;
+            for (key, value) in &function.environment {
+                println!("{key}={value}");
+            }
+        }
+        _ => bail!("usage: infra deploy|serve|env FUNCTION [--template template.yaml] [--param Name=Value] [--port 3000] [--bin-dir target/debug] [--log-dir DIR]"),
     }
     Ok(())
-}
-
-fn tracing_init() {
-    platform::telemetry::init();
 }

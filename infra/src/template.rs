@@ -367,4 +367,20 @@ mod tests {
         let err = Template::load(&path, &HashMap::new()).unwrap_err();
         assert!(format!("{err:#}").contains("JwtSecret"));
     }
+
+    #[test]
+    fn every_function_has_a_sample_event_for_its_route() {
+        let template = repo_template();
+        let events = Path::new(env!("CARGO_MANIFEST_DIR")).join("../events");
+        for f in &template.functions {
+            let path = events.join(format!("{}.json", f.binary));
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing", path.display()));
+            if let Some(route) = f.routes.first() {
+                let event: aws_lambda_events::apigw::ApiGatewayV2httpRequest = serde_json::from_str(&text).unwrap();
+                assert_eq!(event.route_key.as_deref(), Some(format!("{} {}", route.method, route.path).as_str()));
+            } else {
+                serde_json::from_str::<serde_json::Value>(&text).unwrap();
+            }
+        }
+    }
 }

@@ -1,4 +1,5 @@
 //! Pure domain rules: no I/O, unit tested.
 pub mod account;
+pub mod catalog;
 pub mod gacha;
 pub mod money;
