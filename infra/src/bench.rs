@@ -94,7 +94,12 @@ async fn one_cold_start(function: &Function, binary: &Path, event: Bytes) -> Res
     Ok((elapsed, peak))
 }
 
-pub async fn cold_starts(template: &Template, bin_dir: &Path, events_dir: &Path, runs: usize) -> Result<Vec<ColdStart>> {
+pub async fn cold_starts(
+    template: &Template,
+    bin_dir: &Path,
+    events_dir: &Path,
+    runs: usize,
+) -> Result<Vec<ColdStart>> {
     let mut out = Vec::new();
     for function in &template.functions {
         let binary = bin_dir.join(&function.binary);

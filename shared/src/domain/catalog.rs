@@ -126,8 +126,11 @@ pub struct GameQuery {
 }
 
 fn price_param(name: &'static str, raw: Option<&str>) -> Result<Option<u64>, ApiError> {
-    raw.map(|v| v.parse::<u64>().map_err(|_| ApiError::validation(name, format!("{name} must be a whole number of gems, 0 or more"))))
-        .transpose()
+    raw.map(|v| {
+        v.parse::<u64>()
+            .map_err(|_| ApiError::validation(name, format!("{name} must be a whole number of gems, 0 or more")))
+    })
+    .transpose()
 }
 
 fn label_param(name: &'static str, raw: Option<&str>) -> Result<Option<String>, ApiError> {
@@ -162,7 +165,9 @@ impl GameQuery {
         };
         let words = match param("q") {
             None => Vec::new(),
-            Some(q) if q.chars().count() > 100 => return Err(ApiError::validation("q", "q may be at most 100 characters")),
+            Some(q) if q.chars().count() > 100 => {
+                return Err(ApiError::validation("q", "q may be at most 100 characters"))
+            }
             Some(q) => {
                 let found = words(&q);
                 if found.is_empty() {
@@ -214,7 +219,9 @@ impl GameQuery {
 
     /// Whether a listed game passes every filter (what the Query's filter expression also says).
     pub fn admits(&self, game: &Game) -> bool {
-        let has = |list: &[String], wanted: &Option<String>| wanted.as_ref().is_none_or(|w| list.iter().any(|v| key(v) == *w));
+        let has = |list: &[String], wanted: &Option<String>| {
+            wanted.as_ref().is_none_or(|w| list.iter().any(|v| key(v) == *w))
+        };
         let name_words = words(&game.name);
         has(&game.genres, &self.genre)
             && has(&game.tags, &self.tag)
@@ -288,7 +295,9 @@ mod tests {
     #[test]
     fn a_game_is_listed_under_every_facet_a_filter_can_name() {
         let f = facets(&game());
-        for expected in ["all", "genre:action", "tag:fps", "platform:windows", "platform:mac", "word:counter", "word:strike"] {
+        for expected in
+            ["all", "genre:action", "tag:fps", "platform:windows", "platform:mac", "word:counter", "word:strike"]
+        {
             assert!(f.contains(&expected.to_string()), "{expected} missing from {f:?}");
         }
         assert!(!f.contains(&"free".to_string()));
