@@ -43,7 +43,8 @@ pub fn stack() -> &'static Stack {
         let template_path = repo_root().join("template.yaml");
         let template = Template::load(&template_path, &params).expect("template.yaml loads");
         // FUNCTIONS_BIN_DIR lets the benchmark serve release builds.
-        let bin_dir = std::env::var("FUNCTIONS_BIN_DIR").map(PathBuf::from).unwrap_or_else(|_| repo_root().join("target/debug"));
+        let bin_dir =
+            std::env::var("FUNCTIONS_BIN_DIR").map(PathBuf::from).unwrap_or_else(|_| repo_root().join("target/debug"));
         let log_dir = repo_root().join(".local/logs/tests");
         let api = infra::LocalApi::new(&template_path, &params, bin_dir, Some(log_dir), 16).expect("local API");
         let (tx, rx) = std::sync::mpsc::channel();

@@ -14,7 +14,8 @@ async fn main() -> anyhow::Result<()> {
     println!("### Cold start: exec to first response on a minimal Runtime API ({runs} runs each)\n");
     println!("| function | median ms | max ms | peak RSS MiB | binary MiB |");
     println!("|---|---:|---:|---:|---:|");
-    let rows = infra::bench::cold_starts(&s.template, &repo_root().join(&bin_dir), &repo_root().join("events"), runs).await?;
+    let rows =
+        infra::bench::cold_starts(&s.template, &repo_root().join(&bin_dir), &repo_root().join("events"), runs).await?;
     for r in rows {
         println!(
             "| {} | {:.1} | {:.1} | {:.1} | {:.1} |",
@@ -64,12 +65,18 @@ async fn main() -> anyhow::Result<()> {
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find_map(|l| l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())))
+        .and_then(|c| {
+            c.lines()
+                .find_map(|l| l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned()))
+        })
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
     let mem = std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|m| m.lines().next().map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<u64>().unwrap_or(0)))
         .unwrap_or(0);
-    format!("Machine: {cpu}, {cores} cores, {:.0} GiB RAM; DynamoDB Local (in-memory) on the same machine.", mem as f64 / 1048576.0)
+    format!(
+        "Machine: {cpu}, {cores} cores, {:.0} GiB RAM; DynamoDB Local (in-memory) on the same machine.",
+        mem as f64 / 1048576.0
+    )
 }
