@@ -30,7 +30,8 @@ start() {
   if answers "$MOTO_PORT"; then
     echo "moto already answers on $MOTO_PORT"
   else
-    nohup .venv/bin/moto_server -H 127.0.0.1 -p "$MOTO_PORT" > ".local/logs/moto-$MOTO_PORT.log" 2>&1 &
+    # Queue URLs and ARNs in template.yaml resolve under this account locally.
+    MOTO_ACCOUNT_ID=000000000000 nohup .venv/bin/moto_server -H 127.0.0.1 -p "$MOTO_PORT" > ".local/logs/moto-$MOTO_PORT.log" 2>&1 &
     echo $! > "$state/moto-$MOTO_PORT.pid"
   fi
   wait_for "$DYNAMODB_PORT" dynamodb 60

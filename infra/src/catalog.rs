@@ -1,5 +1,5 @@
 //! Loads the Steam catalog (infra/data/steam.csv.gz, CC BY 4.0) into the Catalog table (one item
-//! per game) and the CatalogIndex table (one listing per facet per game), with progress.
+//! per game) and the CatalogIndex table (each facet's listing as pages), with progress.
 //! Idempotent: every write is a put of a deterministic key, and a marker skips a repeat load of
 //! the same file.
 
@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 pub const CATALOG_GZ: &[u8] = include_bytes!("../data/steam.csv.gz");
 /// The facet the marker item lives under in the index table.
 const MARKER_FACET: &str = "meta:catalog";
+const MARKER_PAGE: &str = "loaded";
 const BATCH: usize = 25;
 const PARALLEL_BATCHES: usize = 8;
 
@@ -23,11 +24,27 @@ pub fn parse(csv_gz: &[u8]) -> Result<Vec<Game>> {
     flate2::read::GzDecoder::new(csv_gz).read_to_string(&mut text).context("decompressing the catalog")?;
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
     let headers = reader.headers()?.clone();
-    let column = |name: &str| headers.iter().position(|h| h == name).ok_or_else(|| anyhow!("catalog has no {name} column"));
+    let column =
+        |name: &str| headers.iter().position(|h| h == name).ok_or_else(|| anyhow!("catalog has no {name} column"));
     let cols: HashMap<&str, usize> = [
-        "appid", "name", "release_date", "english", "developer", "publisher", "platforms", "required_age",
-        "categories", "genres", "steamspy_tags", "achievements", "positive_ratings", "negative_ratings",
-        "average_playtime", "median_playtime", "owners", "price",
+        "appid",
+        "name",
+        "release_date",
+        "english",
+        "developer",
+        "publisher",
+        "platforms",
+        "required_age",
+        "categories",
+        "genres",
+        "steamspy_tags",
+        "achievements",
+        "positive_ratings",
+        "negative_ratings",
+        "average_playtime",
+        "median_playtime",
+        "owners",
+        "price",
     ]
     .into_iter()
     .map(|c| Ok((c, column(c)?)))
@@ -73,37 +90,20 @@ fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-fn list(values: impl IntoIterator<Item = String>) -> AttributeValue {
-    AttributeValue::L(values.into_iter().map(AttributeValue::S).collect())
-}
-
-/// A game's listing under one facet: what a catalog page shows and filters on, no second read.
-pub fn listing(game: &Game, facet: &str) -> HashMap<String, AttributeValue> {
-    HashMap::from([
-        ("facet".into(), s(facet)),
-        ("gameId".into(), n(game.game_id)),
-        ("name".into(), s(&game.name)),
-        ("priceGems".into(), n(game.price_gems)),
-        ("rating".into(), n(game.positive_ratings)),
-        ("released".into(), s(&game.release_date)),
-        ("genres".into(), list(game.genres.iter().cloned())),
-        ("tags".into(), list(game.tags.iter().cloned())),
-        ("platforms".into(), list(game.platforms.iter().cloned())),
-        ("genreKeys".into(), list(game.genres.iter().map(|g| catalog::key(g)))),
-        ("tagKeys".into(), list(game.tags.iter().map(|t| catalog::key(t)))),
-        ("words".into(), list(catalog::words(&game.name))),
-    ])
+fn page_item(page: &catalog::Page) -> Result<HashMap<String, AttributeValue>> {
+    Ok(HashMap::from([
+        ("facet".into(), s(&page.facet)),
+        ("page".into(), s(catalog::page_key(page.order, page.number))),
+        ("number".into(), n(page.number)),
+        ("pages".into(), n(page.pages)),
+        ("games".into(), s(serde_json::to_string(&page.games)?)),
+    ]))
 }
 
 pub async fn load(db: &aws_sdk_dynamodb::Client, catalog_table: &str, index_table: &str) -> Result<()> {
     let digest = hex::encode(Sha256::digest(CATALOG_GZ));
-    let marker = db
-        .get_item()
-        .table_name(index_table)
-        .key("facet", s(MARKER_FACET))
-        .key("gameId", n(0))
-        .send()
-        .await?;
+    let marker =
+        db.get_item().table_name(index_table).key("facet", s(MARKER_FACET)).key("page", s(MARKER_PAGE)).send().await?;
     if marker.item.as_ref().and_then(|i| i.get("sha256")).and_then(|v| v.as_s().ok()) == Some(&digest) {
         println!("catalog already loaded ({digest:.12})");
         return Ok(());
@@ -111,14 +111,13 @@ pub async fn load(db: &aws_sdk_dynamodb::Client, catalog_table: &str, index_tabl
     let games = parse(CATALOG_GZ)?;
     let mut writes: Vec<(String, WriteRequest)> = Vec::new();
     for game in &games {
-        let item = serde_dynamo::to_item(game)?;
-        writes.push((catalog_table.to_owned(), put(item)?));
-        for facet in catalog::facets(game) {
-            writes.push((index_table.to_owned(), put(listing(game, &facet))?));
-        }
+        writes.push((catalog_table.to_owned(), put(serde_dynamo::to_item(game)?)?));
+    }
+    for page in catalog::pages(&games) {
+        writes.push((index_table.to_owned(), put(page_item(&page)?)?));
     }
     let total = writes.len();
-    println!("loading {} games as {total} items", games.len());
+    println!("loading {} games: {total} items (games and listing pages)", games.len());
     let started = Instant::now();
     let mut done = 0usize;
     let mut last_report = Instant::now();
@@ -127,7 +126,8 @@ pub async fn load(db: &aws_sdk_dynamodb::Client, catalog_table: &str, index_tabl
     for (table, chunk) in chunk_by_table(writes) {
         batches.push((table, chunk));
     }
-    let mut results = stream::iter(batches).map(|(table, batch)| write_batch(db, table, batch)).buffer_unordered(PARALLEL_BATCHES);
+    let mut results =
+        stream::iter(batches).map(|(table, batch)| write_batch(db, table, batch)).buffer_unordered(PARALLEL_BATCHES);
     while let Some(written) = results.next().await {
         done += written?;
         if last_report.elapsed() >= Duration::from_secs(1) || done == total {
@@ -140,7 +140,7 @@ pub async fn load(db: &aws_sdk_dynamodb::Client, catalog_table: &str, index_tabl
     db.put_item()
         .table_name(index_table)
         .item("facet", s(MARKER_FACET))
-        .item("gameId", n(0))
+        .item("page", s(MARKER_PAGE))
         .item("sha256", s(&digest))
         .item("games", n(games.len()))
         .send()
@@ -160,9 +160,7 @@ fn chunk_by_table(writes: Vec<(String, WriteRequest)>) -> Vec<(String, Vec<Write
     }
     by_table
         .into_iter()
-        .flat_map(|(table, items)| {
-            items.chunks(BATCH).map(|c| (table.clone(), c.to_vec())).collect::<Vec<_>>()
-        })
+        .flat_map(|(table, items)| items.chunks(BATCH).map(|c| (table.clone(), c.to_vec())).collect::<Vec<_>>())
         .collect()
 }
 

@@ -14,31 +14,99 @@ use std::collections::HashMap;
 
 pub const BANNERS_JSON: &str = include_str!("../data/banners.json");
 
+/// Creates every table, queue, bus and rule of the template, then loads banners and the catalog.
 pub async fn deploy(template: &Template) -> Result<()> {
     let config = platform::app::sdk_config().await;
     let db = aws_sdk_dynamodb::Client::new(&config);
     for table in &template.tables {
         create_table(&db, table).await.with_context(|| format!("creating table {}", table.name))?;
     }
-    load_banners(&app_for(db, template, Err("loaders issue no tokens".into()))).await?;
+    create_queues(&aws_sdk_sqs::Client::new(&config), template).await.context("creating queues")?;
+    create_buses_and_rules(&aws_sdk_eventbridge::Client::new(&config), template)
+        .await
+        .context("creating the event bus")?;
+    let app = app_for(db, template, Err("loaders issue no tokens".into())).await;
+    load_banners(&app).await?;
+    let table = |t: Table| app.table(t).map(str::to_owned).map_err(|e| anyhow::anyhow!("{e:?}"));
+    crate::catalog::load(&app.db, &table(Table::Catalog)?, &table(Table::CatalogIndex)?).await?;
+    Ok(())
+}
+
+fn queue_arn(name: &str) -> String {
+    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
+    format!("arn:aws:sqs:{region}:{}:{name}", crate::template::ACCOUNT)
+}
+
+/// Queues, dead-letter queues first; then each queue's redrive policy.
+async fn create_queues(sqs: &aws_sdk_sqs::Client, template: &Template) -> Result<()> {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let mut urls = HashMap::new();
+    for queue in &template.queues {
+        let mut attributes = HashMap::new();
+        if queue.fifo {
+            attributes.insert(A::FifoQueue, "true".to_owned());
+        }
+        if let Some(v) = queue.visibility_timeout {
+            attributes.insert(A::VisibilityTimeout, v.to_string());
+        }
+        if let Some(v) = queue.retention_secs {
+            attributes.insert(A::MessageRetentionPeriod, v.to_string());
+        }
+        let out = sqs.create_queue().queue_name(&queue.name).set_attributes(Some(attributes)).send().await?;
+        urls.insert(queue.logical_id.clone(), out.queue_url.unwrap_or_default());
+    }
+    for queue in &template.queues {
+        if let Some((dlq, max_receives)) = &queue.dead_letter {
+            let dlq = template.queue(dlq).ok_or_else(|| anyhow::anyhow!("unknown dead-letter queue {dlq}"))?;
+            let policy =
+                serde_json::json!({ "deadLetterTargetArn": queue_arn(&dlq.name), "maxReceiveCount": max_receives });
+            sqs.set_queue_attributes()
+                .queue_url(&urls[&queue.logical_id])
+                .attributes(A::RedrivePolicy, policy.to_string())
+                .send()
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn create_buses_and_rules(events: &aws_sdk_eventbridge::Client, template: &Template) -> Result<()> {
+    for (_, name) in &template.buses {
+        match events.create_event_bus().name(name).send().await {
+            Ok(_) => {}
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_already_exists_exception()) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    for rule in &template.rules {
+        events
+            .put_rule()
+            .name(&rule.logical_id)
+            .event_bus_name(&rule.bus)
+            .event_pattern(rule.pattern.to_string())
+            .send()
+            .await?;
+        for (id, queue) in &rule.queue_targets {
+            let queue = template.queue(queue).ok_or_else(|| anyhow::anyhow!("unknown target queue {queue}"))?;
+            let target = aws_sdk_eventbridge::types::Target::builder().id(id).arn(queue_arn(&queue.name)).build()?;
+            events.put_targets().rule(&rule.logical_id).event_bus_name(&rule.bus).targets(target).send().await?;
+        }
+    }
     Ok(())
 }
 
 /// An `App` whose table names come from the template, for code that runs outside a function.
-pub fn app_for(db: aws_sdk_dynamodb::Client, template: &Template, tokens: Result<TokenKeys, String>) -> App {
-    let tables: HashMap<Table, String> = Table::ALL
-        .iter()
-        .filter_map(|t| {
-            let logical = template
-                .functions
-                .iter()
-                .flat_map(|f| f.environment.iter())
-                .find(|(name, _)| name.as_str() == t.env_var())
-                .map(|(_, value)| value.clone())?;
-            Some((*t, logical))
-        })
+pub async fn app_for(db: aws_sdk_dynamodb::Client, template: &Template, tokens: Result<TokenKeys, String>) -> App {
+    // Whatever any function is given, by the same variable names the functions read.
+    let env: HashMap<&str, &String> =
+        template.functions.iter().flat_map(|f| f.environment.iter()).map(|(k, v)| (k.as_str(), v)).collect();
+    let tables: HashMap<Table, String> =
+        Table::ALL.iter().filter_map(|t| Some((*t, env.get(t.env_var())?.to_string()))).collect();
+    let settings = [platform::app::EVENT_BUS_NAME, platform::app::CHAT_DELIVERY_QUEUE_URL]
+        .into_iter()
+        .filter_map(|name| Some((name, env.get(name)?.to_string())))
         .collect();
-    App::new(db, tables, tokens)
+    App::new(db, tables, settings, tokens).await
 }
 
 fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement> {
@@ -64,6 +132,15 @@ async fn create_table(db: &aws_sdk_dynamodb::Client, table: &TableDef) -> Result
             AttributeDefinition::builder()
                 .attribute_name(name)
                 .attribute_type(ScalarAttributeType::from(kind.as_str()))
+                .build()?,
+        );
+    }
+    for index in &table.local_indexes {
+        request = request.local_secondary_indexes(
+            aws_sdk_dynamodb::types::LocalSecondaryIndex::builder()
+                .index_name(&index.name)
+                .set_key_schema(Some(key_schema(&index.hash, index.range.as_deref())?))
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
                 .build()?,
         );
     }

@@ -2,8 +2,10 @@
 //! serve its routes with the real function binaries behind a Lambda Runtime API (`gateway`).
 
 pub mod bench;
+pub mod catalog;
 pub mod deploy;
 pub mod gateway;
+pub mod pollers;
 pub mod runtime;
 pub mod template;
 

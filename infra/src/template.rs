@@ -22,8 +22,38 @@ pub struct Function {
     pub routes: Vec<Route>,
     /// `rate(...)` expressions of Schedule events.
     pub schedules: Vec<String>,
+    /// SQS event source mappings.
+    pub queue_sources: Vec<QueueSource>,
     pub timeout_secs: u64,
     pub memory_mb: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueueSource {
+    /// Logical id of the queue.
+    pub queue: String,
+    pub batch_size: i32,
+    pub report_batch_item_failures: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Queue {
+    pub logical_id: String,
+    pub name: String,
+    pub fifo: bool,
+    pub visibility_timeout: Option<u64>,
+    pub retention_secs: Option<u64>,
+    /// (dead-letter queue logical id, maxReceiveCount)
+    pub dead_letter: Option<(String, u64)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub logical_id: String,
+    pub bus: String,
+    pub pattern: serde_json::Value,
+    /// (target id, logical id of the target queue)
+    pub queue_targets: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +72,7 @@ pub struct Table {
     pub hash: String,
     pub range: Option<String>,
     pub indexes: Vec<Index>,
+    pub local_indexes: Vec<Index>,
     pub ttl_attribute: Option<String>,
 }
 
@@ -49,6 +80,10 @@ pub struct Table {
 pub struct Template {
     pub functions: Vec<Function>,
     pub tables: Vec<Table>,
+    pub queues: Vec<Queue>,
+    /// Event buses by logical id -> name.
+    pub buses: Vec<(String, String)>,
+    pub rules: Vec<Rule>,
 }
 
 /// How references resolve outside CloudFormation: parameters from overrides or their defaults,
@@ -106,12 +141,16 @@ impl Resolver<'_> {
         }
         match name {
             "AWS::Region" => return Ok(std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into())),
-            "AWS::AccountId" => return Ok("000000000000".into()),
+            "AWS::AccountId" => return Ok(ACCOUNT.into()),
             "AWS::StackName" => return Ok("game-platform".into()),
             _ => {}
         }
-        if self.resources.contains_key(name) {
-            return Ok(local_name(name, self.resources));
+        if let Some(resource) = self.resources.get(name) {
+            let name = local_name(name, self.resources);
+            if resource.get("Type").and_then(Value::as_str) == Some("AWS::SQS::Queue") {
+                return Ok(format!("{}/{ACCOUNT}/{name}", sqs_endpoint(&self.reference("AWS::Region")?)));
+            }
+            return Ok(name);
         }
         bail!("Ref to unknown name `{name}` (a parameter without a default needs a --param override)")
     }
@@ -121,18 +160,36 @@ impl Resolver<'_> {
         let name = local_name(resource, self.resources);
         let region = self.reference("AWS::Region")?;
         Ok(match (kind, attribute) {
-            ("AWS::SQS::Queue", "Arn") => format!("arn:aws:sqs:{region}:000000000000:{name}"),
+            ("AWS::SQS::Queue", "Arn") => format!("arn:aws:sqs:{region}:{ACCOUNT}:{name}"),
             ("AWS::SQS::Queue", "QueueName") => name,
             ("AWS::DynamoDB::Table", "Arn") => {
-                format!("arn:aws:dynamodb:{region}:000000000000:table/{name}")
+                format!("arn:aws:dynamodb:{region}:{ACCOUNT}:table/{name}")
             }
             ("AWS::Events::EventBus", "Arn") => {
-                format!("arn:aws:events:{region}:000000000000:event-bus/{name}")
+                format!("arn:aws:events:{region}:{ACCOUNT}:event-bus/{name}")
             }
             ("AWS::Events::EventBus", "Name") => name,
+            ("AWS::Events::Rule", "Arn") => format!("arn:aws:events:{region}:{ACCOUNT}:rule/{name}"),
             _ => bail!("unsupported attribute {resource}.{attribute}"),
         })
     }
+}
+
+/// The account id resources are named under locally (moto is started with the same).
+pub const ACCOUNT: &str = "000000000000";
+
+/// Where SQS is, for queue URLs: the SDK's own endpoint variables, else AWS.
+fn sqs_endpoint(region: &str) -> String {
+    std::env::var("AWS_ENDPOINT_URL_SQS")
+        .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
+        .map(|u| u.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|_| format!("https://sqs.{region}.amazonaws.com"))
+}
+
+/// The logical id an ARN built by `Fn::GetAtt [X, Arn]` points at (its last name segment).
+fn logical_id_of_arn(arn: &str, resources: &serde_yaml::Mapping) -> Option<String> {
+    let name = arn.rsplit([':', '/']).next()?;
+    resources.keys().filter_map(Value::as_str).find(|id| local_name(id, resources) == name).map(str::to_owned)
 }
 
 /// A resource's physical name locally: its explicit name property, else its logical id.
@@ -175,24 +232,30 @@ impl Template {
         let resolver = Resolver { parameters, resources };
         let globals = doc.get("Globals").and_then(|g| g.get("Function"));
 
-        let mut functions = Vec::new();
-        let mut tables = Vec::new();
+        let mut template = Template { functions: vec![], tables: vec![], queues: vec![], buses: vec![], rules: vec![] };
         for (id, resource) in resources {
             let id = id.as_str().unwrap_or_default();
             let props = resource.get("Properties").cloned().unwrap_or(Value::Null);
             match resource.get("Type").and_then(Value::as_str) {
                 Some("AWS::Serverless::Function") => {
-                    functions.push(parse_function(id, resource, &props, globals, &resolver)?)
+                    template.functions.push(parse_function(id, resource, &props, globals, &resolver)?)
                 }
-                Some("AWS::DynamoDB::Table") => tables.push(parse_table(id, &props, resources)?),
+                Some("AWS::DynamoDB::Table") => template.tables.push(parse_table(id, &props, resources)?),
+                Some("AWS::SQS::Queue") => template.queues.push(parse_queue(id, &props, &resolver)?),
+                Some("AWS::Events::EventBus") => template.buses.push((id.to_owned(), local_name(id, resources))),
+                Some("AWS::Events::Rule") => template.rules.push(parse_rule(id, &props, &resolver)?),
                 _ => {}
             }
         }
-        Ok(Template { functions, tables })
+        Ok(template)
     }
 
     pub fn function(&self, name: &str) -> Option<&Function> {
         self.functions.iter().find(|f| f.binary == name || f.logical_id == name)
+    }
+
+    pub fn queue(&self, logical_id: &str) -> Option<&Queue> {
+        self.queues.iter().find(|q| q.logical_id == logical_id)
     }
 
     pub fn table_name(&self, logical_id: &str) -> Option<&str> {
@@ -230,6 +293,7 @@ fn parse_function(
     };
     let mut routes = Vec::new();
     let mut schedules = Vec::new();
+    let mut queue_sources = Vec::new();
     if let Some(events) = props.get("Events").and_then(Value::as_mapping) {
         for event in events.values() {
             let event_props = event.get("Properties");
@@ -240,6 +304,18 @@ fn parse_function(
                         bail!("{id}: HttpApi events need Method and Path");
                     };
                     routes.push(Route { method: method.to_ascii_uppercase(), path });
+                }
+                Some("SQS") => {
+                    let arn = resolver.resolve(event_props.and_then(|p| p.get("Queue")).unwrap_or(&Value::Null))?;
+                    let queue = logical_id_of_arn(&arn, resolver.resources)
+                        .ok_or_else(|| anyhow!("{id}: SQS event names an unknown queue {arn}"))?;
+                    let batch_size =
+                        event_props.and_then(|p| p.get("BatchSize")).and_then(Value::as_i64).unwrap_or(10) as i32;
+                    let report = event_props
+                        .and_then(|p| p.get("FunctionResponseTypes"))
+                        .and_then(Value::as_sequence)
+                        .is_some_and(|s| s.iter().any(|v| v.as_str() == Some("ReportBatchItemFailures")));
+                    queue_sources.push(QueueSource { queue, batch_size, report_batch_item_failures: report });
                 }
                 Some("Schedule") => {
                     if let Some(expr) = event_props.and_then(|p| p.get("Schedule")).and_then(Value::as_str) {
@@ -257,6 +333,7 @@ fn parse_function(
         environment,
         routes,
         schedules,
+        queue_sources,
         timeout_secs: setting("Timeout", 3),
         memory_mb: setting("MemorySize", 128),
     })
@@ -283,21 +360,25 @@ fn parse_table(id: &str, props: &Value, resources: &serde_yaml::Mapping) -> Resu
                 .collect()
         })
         .unwrap_or_default();
-    let indexes = props
-        .get("GlobalSecondaryIndexes")
-        .and_then(Value::as_sequence)
-        .map(|gsis| {
-            gsis.iter()
-                .filter_map(|g| {
-                    Some(Index {
-                        name: g.get("IndexName")?.as_str()?.to_owned(),
-                        hash: key_of(g.get("KeySchema"), "HASH")?,
-                        range: key_of(g.get("KeySchema"), "RANGE"),
+    let indexes_of = |key: &str| -> Vec<Index> {
+        props
+            .get(key)
+            .and_then(Value::as_sequence)
+            .map(|list| {
+                list.iter()
+                    .filter_map(|g| {
+                        Some(Index {
+                            name: g.get("IndexName")?.as_str()?.to_owned(),
+                            hash: key_of(g.get("KeySchema"), "HASH")?,
+                            range: key_of(g.get("KeySchema"), "RANGE"),
+                        })
                     })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let indexes = indexes_of("GlobalSecondaryIndexes");
+    let local_indexes = indexes_of("LocalSecondaryIndexes");
     let ttl = props.get("TimeToLiveSpecification");
     let ttl_enabled = ttl.and_then(|t| t.get("Enabled")).and_then(Value::as_bool).unwrap_or(false);
     Ok(Table {
@@ -307,12 +388,53 @@ fn parse_table(id: &str, props: &Value, resources: &serde_yaml::Mapping) -> Resu
         hash: key_of(props.get("KeySchema"), "HASH").ok_or_else(|| anyhow!("{id} has no HASH key"))?,
         range: key_of(props.get("KeySchema"), "RANGE"),
         indexes,
+        local_indexes,
         ttl_attribute: ttl
             .filter(|_| ttl_enabled)
             .and_then(|t| t.get("AttributeName"))
             .and_then(Value::as_str)
             .map(str::to_owned),
     })
+}
+
+fn parse_queue(id: &str, props: &Value, resolver: &Resolver) -> Result<Queue> {
+    let number = |k: &str| props.get(k).and_then(Value::as_u64);
+    let dead_letter = match props.get("RedrivePolicy") {
+        Some(policy) => {
+            let arn = resolver.resolve(policy.get("deadLetterTargetArn").unwrap_or(&Value::Null))?;
+            let dlq = logical_id_of_arn(&arn, resolver.resources)
+                .ok_or_else(|| anyhow!("{id}: unknown dead-letter queue"))?;
+            Some((dlq, policy.get("maxReceiveCount").and_then(Value::as_u64).unwrap_or(3)))
+        }
+        None => None,
+    };
+    Ok(Queue {
+        logical_id: id.into(),
+        name: local_name(id, resolver.resources),
+        fifo: props.get("FifoQueue").and_then(Value::as_bool).unwrap_or(false),
+        visibility_timeout: number("VisibilityTimeout"),
+        retention_secs: number("MessageRetentionPeriod"),
+        dead_letter,
+    })
+}
+
+fn parse_rule(id: &str, props: &Value, resolver: &Resolver) -> Result<Rule> {
+    let bus = match props.get("EventBusName") {
+        Some(v) => resolver.resolve(v)?,
+        None => "default".into(),
+    };
+    let pattern = serde_json::to_value(props.get("EventPattern").cloned().unwrap_or(Value::Null))?;
+    let mut queue_targets = Vec::new();
+    for target in props.get("Targets").and_then(Value::as_sequence).into_iter().flatten() {
+        let arn = resolver.resolve(target.get("Arn").unwrap_or(&Value::Null))?;
+        let target_id = target.get("Id").and_then(Value::as_str).unwrap_or("target").to_owned();
+        if arn.starts_with("arn:aws:sqs:") {
+            let queue =
+                logical_id_of_arn(&arn, resolver.resources).ok_or_else(|| anyhow!("{id}: unknown target {arn}"))?;
+            queue_targets.push((target_id, queue));
+        }
+    }
+    Ok(Rule { logical_id: id.into(), bus, pattern, queue_targets })
 }
 
 #[cfg(test)]

@@ -15,10 +15,19 @@ pub enum Table {
     Idempotency,
     RateLimits,
     SandboxCharges,
+    Catalog,
+    CatalogIndex,
+    Orders,
+    Library,
+    Messages,
+    Conversations,
+    Blocks,
+    Notifications,
+    Outbox,
 }
 
 impl Table {
-    pub const ALL: [Table; 8] = [
+    pub const ALL: [Table; 17] = [
         Table::Users,
         Table::Wallets,
         Table::Ledger,
@@ -27,6 +36,15 @@ impl Table {
         Table::Idempotency,
         Table::RateLimits,
         Table::SandboxCharges,
+        Table::Catalog,
+        Table::CatalogIndex,
+        Table::Orders,
+        Table::Library,
+        Table::Messages,
+        Table::Conversations,
+        Table::Blocks,
+        Table::Notifications,
+        Table::Outbox,
     ];
 
     pub fn env_var(self) -> &'static str {
@@ -39,15 +57,32 @@ impl Table {
             Table::Idempotency => "IDEMPOTENCY_TABLE",
             Table::RateLimits => "RATE_LIMITS_TABLE",
             Table::SandboxCharges => "SANDBOX_CHARGES_TABLE",
+            Table::Catalog => "CATALOG_TABLE",
+            Table::CatalogIndex => "CATALOG_INDEX_TABLE",
+            Table::Orders => "ORDERS_TABLE",
+            Table::Library => "LIBRARY_TABLE",
+            Table::Messages => "MESSAGES_TABLE",
+            Table::Conversations => "CONVERSATIONS_TABLE",
+            Table::Blocks => "BLOCKS_TABLE",
+            Table::Notifications => "NOTIFICATIONS_TABLE",
+            Table::Outbox => "OUTBOX_TABLE",
         }
     }
 }
 
 pub struct App {
     pub db: aws_sdk_dynamodb::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub events: aws_sdk_eventbridge::Client,
     tables: HashMap<Table, String>,
     tokens: Result<TokenKeys, String>,
+    settings: HashMap<&'static str, String>,
 }
+
+/// Non-table settings template.yaml may give a function.
+pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
+pub const CHAT_DELIVERY_QUEUE_URL: &str = "CHAT_DELIVERY_QUEUE_URL";
+const SETTINGS: [&str; 2] = [EVENT_BUS_NAME, CHAT_DELIVERY_QUEUE_URL];
 
 impl App {
     /// Reads the environment the function's template entry declares. Endpoints come from the
@@ -55,12 +90,40 @@ impl App {
     pub async fn from_env() -> App {
         let config = sdk_config().await;
         let tables = Table::ALL.iter().filter_map(|t| std::env::var(t.env_var()).ok().map(|name| (*t, name))).collect();
-        App { db: aws_sdk_dynamodb::Client::new(&config), tables, tokens: TokenKeys::from_env() }
+        let settings = SETTINGS.iter().filter_map(|name| Some((*name, std::env::var(name).ok()?))).collect();
+        App {
+            db: aws_sdk_dynamodb::Client::new(&config),
+            sqs: aws_sdk_sqs::Client::new(&config),
+            events: aws_sdk_eventbridge::Client::new(&config),
+            tables,
+            tokens: TokenKeys::from_env(),
+            settings,
+        }
     }
 
-    /// For tests: an explicit client (e.g. with a counting interceptor) and table map.
-    pub fn new(db: aws_sdk_dynamodb::Client, tables: HashMap<Table, String>, tokens: Result<TokenKeys, String>) -> App {
-        App { db, tables, tokens }
+    /// For tools and tests: explicit clients (e.g. with a counting interceptor), tables and settings.
+    pub async fn new(
+        db: aws_sdk_dynamodb::Client,
+        tables: HashMap<Table, String>,
+        settings: HashMap<&'static str, String>,
+        tokens: Result<TokenKeys, String>,
+    ) -> App {
+        let config = sdk_config().await;
+        App {
+            db,
+            sqs: aws_sdk_sqs::Client::new(&config),
+            events: aws_sdk_eventbridge::Client::new(&config),
+            tables,
+            tokens,
+            settings,
+        }
+    }
+
+    pub fn setting(&self, name: &'static str) -> Result<&str, ApiError> {
+        self.settings
+            .get(name)
+            .map(String::as_str)
+            .ok_or_else(|| ApiError::internal(format!("{name} is not configured for this function")))
     }
 
     pub fn table(&self, table: Table) -> Result<&str, ApiError> {

@@ -8,7 +8,9 @@ pub mod clock;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod outbox;
 pub mod payments;
+pub mod queue;
 pub mod store;
 pub mod telemetry;
 

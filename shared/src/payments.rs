@@ -8,6 +8,7 @@
 use crate::app::{App, Table};
 use crate::domain::money::{self, LedgerKind};
 use crate::error::ApiError;
+use crate::outbox;
 use crate::store::{self, get_s, idempotency, n, s, TxOutcome};
 use serde_json::{json, Value};
 use std::future::Future;
@@ -211,13 +212,16 @@ pub async fn credit_charge(
         "amount": gems,
         "chargeId": charge_id,
     });
+    let purchased =
+        outbox::Entry::event("CurrencyPurchased", user_id, json!({ "amount": gems, "chargeId": charge_id }));
     let items = vec![
         store::wallet::credit(app, user_id, gems)?,
         store::ledger::entry(app, user_id, LedgerKind::CurrencyPurchase, gems, charge_id)?,
         idempotency::complete_claim(app, &guard.record_key, &body)?,
+        purchased.put(app)?,
     ];
     match store::transact(&app.db, items).await? {
-        TxOutcome::Committed => {}
+        TxOutcome::Committed => outbox::dispatch(app, &[purchased]).await,
         outcome if outcome.failed_at(2) => {
             // Someone else (a concurrent retry or the reconciler) credited this charge first.
             let record =

@@ -142,7 +142,7 @@ async fn sandbox_declines_change_nothing_and_transient_failures_are_retried() {
 async fn a_charge_whose_function_died_is_credited_once_by_the_reconciler() {
     let s = stack();
     let p = s.new_player().await;
-    let app = s.app(s.dynamo().await);
+    let app = s.app(s.dynamo().await).await;
     let purchase = GemPurchase::new(1234, "tok_visa").unwrap();
     let guard =
         idempotency::Guard::new(&p.user_id, platform::payments::OPERATION, "crash-key", &purchase.request_json());

@@ -21,7 +21,7 @@ async fn a_pull_of_one_and_a_pull_of_ten_are_each_one_transaction() {
     let p = s.new_player().await;
     assert_eq!(p.buy(s, 160 + 1600).await.status.as_u16(), 200);
     let counter = CallCounter::default();
-    let app = s.app(s.dynamo_with(counter.clone()).await);
+    let app = s.app(s.dynamo_with(counter.clone()).await).await;
 
     for (key, count) in [("rt-key-one", 1), ("rt-key-ten", 10)] {
         counter.take();
@@ -29,8 +29,9 @@ async fn a_pull_of_one_and_a_pull_of_ten_are_each_one_transaction() {
         assert_eq!(response.status(), 200);
         let calls = counter.take();
         assert_eq!(calls.iter().filter(|c| *c == "TransactWriteItems").count(), 1, "{calls:?}");
-        // Banner read, the transaction, the balance read, the stored final response: nothing else.
-        assert_eq!(calls, ["GetItem", "TransactWriteItems", "GetItem", "UpdateItem"], "count {count}");
+        // Banner read, the transaction, clearing the published event from the outbox, the balance
+        // read, the stored final response: nothing else.
+        assert_eq!(calls, ["GetItem", "TransactWriteItems", "DeleteItem", "GetItem", "UpdateItem"], "count {count}");
     }
     assert_eq!(p.balance(s).await, 0);
 

@@ -69,8 +69,8 @@ impl Stack {
     }
 
     /// An `App` like a function's, for in-process checks, with the given DynamoDB client.
-    pub fn app(&self, db: aws_sdk_dynamodb::Client) -> App {
-        infra::deploy::app_for(db, &self.template, Ok(self.tokens()))
+    pub async fn app(&self, db: aws_sdk_dynamodb::Client) -> App {
+        infra::deploy::app_for(db, &self.template, Ok(self.tokens())).await
     }
 
     /// A DynamoDB client on the emulator endpoint with `interceptor` installed.

@@ -8,7 +8,7 @@ use platform::domain::money::LedgerKind;
 use platform::http::{idempotency_key, json_body, json_response, HttpResult};
 use platform::store::pulls::PullRecord;
 use platform::store::{self, banners, idempotency, TxOutcome};
-use platform::{clock, ApiError, App};
+use platform::{clock, outbox, ApiError, App};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -60,16 +60,23 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         "currencySpent": cost,
     });
 
+    let completed = outbox::Entry::event(
+        "PullCompleted",
+        &player.user_id,
+        json!({ "bannerId": banner_id, "count": count, "currencySpent": cost, "items": response["items"] }),
+    );
     let mut items = vec![
         store::wallet::debit(app, &player.user_id, cost)?,
         store::ledger::entry(app, &player.user_id, LedgerKind::GachaPull, cost, &records[0].pull_id)?,
         idempotency::completed_put(app, &guard, OPERATION, &response)?,
+        completed.put(app)?,
     ];
     for record in &records {
         items.push(store::pulls::put(app, record)?);
     }
     let body = match store::transact(&app.db, items).await? {
         TxOutcome::Committed => {
+            outbox::dispatch(app, &[completed]).await;
             idempotency::finish(app, &guard.record_key, response, &player.user_id, BALANCE_FIELD).await?
         }
         // The key was used before: its first answer wins over anything this attempt drew.

@@ -111,6 +111,98 @@ pub enum SortBy {
     Release,
 }
 
+impl SortBy {
+    pub const ALL: [SortBy; 2] = [SortBy::Rating, SortBy::Release];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortBy::Rating => "rating",
+            SortBy::Release => "release",
+        }
+    }
+}
+
+/// What a catalog listing shows of a game: enough to browse and filter without another read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub game_id: u32,
+    pub name: String,
+    pub price_gems: u64,
+    pub positive_ratings: u64,
+    pub release_date: String,
+    pub genres: Vec<String>,
+    pub tags: Vec<String>,
+    pub platforms: Vec<String>,
+}
+
+impl From<&Game> for Summary {
+    fn from(g: &Game) -> Summary {
+        Summary {
+            game_id: g.game_id,
+            name: g.name.clone(),
+            price_gems: g.price_gems,
+            positive_ratings: g.positive_ratings,
+            release_date: g.release_date.clone(),
+            genres: g.genres.clone(),
+            tags: g.tags.clone(),
+            platforms: g.platforms.clone(),
+        }
+    }
+}
+
+/// Games per listing page: one DynamoDB item of about 25 KB.
+pub const PAGE_SIZE: usize = 100;
+
+/// One page of a facet's listing in one order (most rated or newest first).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub facet: String,
+    pub order: SortBy,
+    pub number: u32,
+    pub pages: u32,
+    pub games: Vec<Summary>,
+}
+
+/// The sort key of a page: the order, then the zero-padded page number.
+pub fn page_key(order: SortBy, number: u32) -> String {
+    format!("{}#{number:06}", order.as_str())
+}
+
+/// Every facet's listing, paged, in both orders. Ties break on game id so pages are stable.
+pub fn pages(games: &[Game]) -> Vec<Page> {
+    let mut by_facet: std::collections::BTreeMap<String, Vec<&Game>> = std::collections::BTreeMap::new();
+    for game in games {
+        for facet in facets(game) {
+            by_facet.entry(facet).or_default().push(game);
+        }
+    }
+    let mut out = Vec::new();
+    for (facet, mut members) in by_facet {
+        for order in SortBy::ALL {
+            match order {
+                SortBy::Rating => {
+                    members.sort_by(|a, b| b.positive_ratings.cmp(&a.positive_ratings).then(a.game_id.cmp(&b.game_id)))
+                }
+                SortBy::Release => {
+                    members.sort_by(|a, b| b.release_date.cmp(&a.release_date).then(a.game_id.cmp(&b.game_id)))
+                }
+            }
+            let chunks: Vec<&[&Game]> = members.chunks(PAGE_SIZE).collect();
+            for (number, chunk) in chunks.iter().enumerate() {
+                out.push(Page {
+                    facet: facet.clone(),
+                    order,
+                    number: number as u32,
+                    pages: chunks.len() as u32,
+                    games: chunk.iter().map(|g| Summary::from(*g)).collect(),
+                });
+            }
+        }
+    }
+    out
+}
+
 /// A validated `GET /store/games` query.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GameQuery {
@@ -217,8 +309,8 @@ impl GameQuery {
         }
     }
 
-    /// Whether a listed game passes every filter (what the Query's filter expression also says).
-    pub fn admits(&self, game: &Game) -> bool {
+    /// Whether a listed game passes every filter of the query.
+    pub fn admits(&self, game: &Summary) -> bool {
         let has = |list: &[String], wanted: &Option<String>| {
             wanted.as_ref().is_none_or(|w| list.iter().any(|v| key(v) == *w))
         };
@@ -303,6 +395,38 @@ mod tests {
         assert!(!f.contains(&"free".to_string()));
     }
 
+    #[test]
+    fn pages_list_every_facet_in_both_orders_in_order() {
+        let mut games: Vec<Game> = (0..250u32)
+            .map(|i| Game {
+                game_id: i + 1,
+                positive_ratings: u64::from(i % 7),
+                release_date: format!("2019-01-{:02}", i % 28 + 1),
+                ..game()
+            })
+            .collect();
+        games[0].price_gems = 0;
+        let pages = pages(&games);
+        let all_by_rating: Vec<&Page> =
+            pages.iter().filter(|p| p.facet == "all" && p.order == SortBy::Rating).collect();
+        assert_eq!(all_by_rating.iter().map(|p| p.games.len()).collect::<Vec<_>>(), [100, 100, 50]);
+        assert!(all_by_rating.iter().all(|p| p.pages == 3));
+        let ratings: Vec<u64> = all_by_rating.iter().flat_map(|p| p.games.iter().map(|g| g.positive_ratings)).collect();
+        assert!(ratings.windows(2).all(|w| w[0] >= w[1]), "most rated first across pages");
+        let newest: Vec<String> = pages
+            .iter()
+            .filter(|p| p.facet == "all" && p.order == SortBy::Release)
+            .flat_map(|p| p.games.iter().map(|g| g.release_date.clone()))
+            .collect();
+        assert!(newest.windows(2).all(|w| w[0] >= w[1]), "newest first across pages");
+        assert_eq!(
+            pages.iter().filter(|p| p.facet == "free").map(|p| p.games.len()).sum::<usize>(),
+            2,
+            "one per order"
+        );
+        assert_eq!(page_key(SortBy::Release, 7), "release#000007");
+    }
+
     fn query(pairs: &[(&str, &str)]) -> Result<GameQuery, ApiError> {
         GameQuery::parse(|name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
     }
@@ -311,10 +435,12 @@ mod tests {
     fn queries_pick_the_most_selective_facet_and_filter_the_rest() {
         let q = query(&[("q", "Counter strike"), ("genre", "ACTION"), ("maxPrice", "800")]).unwrap();
         assert_eq!(q.primary_facet(), "word:counter");
-        assert!(q.admits(&game()));
-        assert!(!query(&[("maxPrice", "700")]).unwrap().admits(&game()));
-        assert!(!query(&[("free", "true")]).unwrap().admits(&game()));
-        assert!(!query(&[("platform", "linux")]).unwrap().admits(&game()));
+        let listed = Summary::from(&game());
+        assert!(q.admits(&listed));
+        assert!(!query(&[("maxPrice", "700")]).unwrap().admits(&listed));
+        assert!(!query(&[("free", "true")]).unwrap().admits(&listed));
+        assert!(!query(&[("platform", "linux")]).unwrap().admits(&listed));
+        assert!(!query(&[("q", "counter source")]).unwrap().admits(&listed));
         assert_eq!(query(&[]).unwrap().primary_facet(), "all");
         assert_eq!(query(&[("free", "true"), ("platform", "mac")]).unwrap().primary_facet(), "free");
     }

@@ -30,6 +30,7 @@ pub fn price_in_pence(gems: u64) -> u64 {
 pub enum LedgerKind {
     CurrencyPurchase,
     GachaPull,
+    StorePurchase,
 }
 
 impl LedgerKind {
@@ -37,6 +38,7 @@ impl LedgerKind {
         match self {
             LedgerKind::CurrencyPurchase => "currency_purchase",
             LedgerKind::GachaPull => "gacha_pull",
+            LedgerKind::StorePurchase => "store_purchase",
         }
     }
 
@@ -45,7 +47,7 @@ impl LedgerKind {
         let amount = amount as i64;
         match self {
             LedgerKind::CurrencyPurchase => amount,
-            LedgerKind::GachaPull => -amount,
+            LedgerKind::GachaPull | LedgerKind::StorePurchase => -amount,
         }
     }
 }

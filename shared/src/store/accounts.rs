@@ -54,8 +54,15 @@ pub async fn register(app: &App, account: &NewAccount, password_hash: &str) -> R
             )
             .build(),
     ];
+    let registered =
+        crate::outbox::Entry::event("UserRegistered", &user_id, serde_json::json!({ "username": account.username }));
+    let mut items = items;
+    items.push(registered.put(app)?);
     match transact(&app.db, items).await? {
-        TxOutcome::Committed => Ok(user_id),
+        TxOutcome::Committed => {
+            crate::outbox::dispatch(app, &[registered]).await;
+            Ok(user_id)
+        }
         outcome if outcome.failed_at(1) => {
             Err(ApiError::Conflict { code: "username_taken", detail: "that username is already registered".into() })
         }

@@ -2,8 +2,12 @@
 
 pub mod accounts;
 pub mod banners;
+pub mod catalog;
+pub mod chat;
 pub mod idempotency;
 pub mod ledger;
+pub mod notifications;
+pub mod orders;
 pub mod pulls;
 pub mod rate_limit;
 pub mod wallet;
@@ -114,9 +118,41 @@ pub fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
     Ok(key.to_owned())
 }
 
-/// The cursor for the next page, if DynamoDB says there is one.
+/// The cursor for the next page, if DynamoDB says there is one (string or number sort keys).
 pub fn next_cursor(last_key: Option<&Item>, sort_attr: &str) -> Option<String> {
-    last_key.and_then(|k| get_s(k, sort_attr)).map(encode_cursor)
+    let value = last_key?.get(sort_attr)?;
+    value.as_s().or_else(|_| value.as_n()).ok().map(|v| encode_cursor(v))
+}
+
+/// Runs a Query page for one partition, newest (or highest) first, resuming at `cursor`.
+/// `sort_attr` is the table's sort key; `numeric` says whether it is a number.
+pub async fn page_of(
+    app: &crate::App,
+    table: crate::Table,
+    partition: (&str, &str),
+    sort: (&str, bool),
+    cursor: Option<&str>,
+    limit: i32,
+) -> Result<(Vec<Item>, Option<String>), ApiError> {
+    let (pk_name, pk_value) = partition;
+    let (sort_attr, numeric) = sort;
+    let mut query = app
+        .db
+        .query()
+        .table_name(app.table(table)?)
+        .key_condition_expression("#pk = :pk")
+        .expression_attribute_names("#pk", pk_name)
+        .expression_attribute_values(":pk", s(pk_value))
+        .scan_index_forward(false)
+        .limit(limit);
+    if let Some(cursor) = cursor {
+        let key = decode_cursor(cursor)?;
+        let key = if numeric { key.parse::<u64>().map(n).map_err(|_| ApiError::InvalidCursor)? } else { s(key) };
+        query = query.exclusive_start_key(pk_name, s(pk_value)).exclusive_start_key(sort_attr, key);
+    }
+    let out = query.send().await?;
+    let next = next_cursor(out.last_evaluated_key(), sort_attr);
+    Ok((out.items.unwrap_or_default(), next))
 }
 
 #[cfg(test)]

@@ -65,3 +65,29 @@ pub async fn record(app: &App, scopes: &[(String, Limit)]) -> Result<(), ApiErro
     }
     Ok(())
 }
+
+/// Counts one event and refuses it (429) if the window is already full, atomically.
+pub async fn consume(app: &App, scope: &str, limit: Limit) -> Result<(), ApiError> {
+    let now = crate::clock::now_secs();
+    let (key, ends) = window_key(scope, limit, now);
+    let result = app
+        .db
+        .update_item()
+        .table_name(app.table(Table::RateLimits)?)
+        .key("key", s(key))
+        .update_expression("ADD #c :one SET expiresAt = :exp")
+        .condition_expression("attribute_not_exists(#c) OR #c < :max")
+        .expression_attribute_names("#c", "count")
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":max", n(limit.max))
+        .expression_attribute_values(":exp", n(ends + 60))
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+            Err(ApiError::TooManyRequests { retry_after_secs: ends.saturating_sub(now).max(1) })
+        }
+        Err(err) => Err(err.into()),
+    }
+}

@@ -1,0 +1,50 @@
+//! `POST /chat/messages`: stores a message and queues its delivery (FIFO per conversation).
+
+use lambda_http::Request;
+use platform::http::{json_body, json_response, HttpResult};
+use platform::store::chat;
+use platform::store::rate_limit::{self, Limit};
+use platform::{ApiError, App};
+use serde::Deserialize;
+use serde_json::json;
+
+/// Per sender: a burst of chat, not a flood.
+pub const PER_SENDER: Limit = Limit { max: 30, window_secs: 60 };
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SendRequest {
+    recipient_id: String,
+    text: String,
+}
+
+pub async fn handle(req: Request, app: &App) -> HttpResult {
+    let player = app.authenticate(&req)?;
+    let body: SendRequest = json_body(&req)?;
+    let text = chat::validate_text(&body.text)?;
+    let recipient = chat::checked_user_id("recipientId", &body.recipient_id)?;
+    if recipient == player.user_id {
+        return Err(ApiError::Rule {
+            code: "cannot_message_self",
+            field: Some("recipientId"),
+            detail: "you cannot message yourself".into(),
+        });
+    }
+    rate_limit::consume(app, &format!("chat#{}", player.user_id), PER_SENDER).await?;
+    if !chat::user_exists(app, &recipient).await? {
+        return Err(ApiError::NotFound { code: "unknown_recipient", what: format!("player {recipient}") });
+    }
+    if chat::is_blocked(app, &recipient, &player.user_id).await? {
+        return Err(ApiError::Forbidden("the recipient does not accept messages from you"));
+    }
+    let message = chat::send(app, &player.user_id, &recipient, &text).await?;
+    json_response(
+        201,
+        &json!({
+            "message": "Message sent",
+            "messageId": message.message_id,
+            "conversationId": message.conversation_id,
+            "sentAt": message.sent_at,
+        }),
+    )
+}

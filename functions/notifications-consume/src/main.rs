@@ -1,0 +1,5 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    let app = platform::App::from_env().await;
+    platform::queue::run(|record| notifications_consume::handle(record, &app)).await
+}

@@ -1,0 +1,167 @@
+//! Catalog and CatalogIndex tables. The Catalog holds each game (the truth, and the price a
+//! purchase checks). The CatalogIndex holds each facet's listing as pages of summaries in both
+//! orders, so a browse is a Query of a page or two, never a Scan.
+
+use super::{decode_cursor, encode_cursor, n, s, Item};
+use crate::app::{App, Table};
+use crate::domain::catalog::{page_key, Game, GameQuery, SortBy, Summary};
+use crate::error::ApiError;
+
+pub async fn game(app: &App, game_id: u32) -> Result<Game, ApiError> {
+    let out = app.db.get_item().table_name(app.table(Table::Catalog)?).key("gameId", n(game_id)).send().await?;
+    let item = out.item.ok_or_else(|| ApiError::NotFound { code: "unknown_game", what: format!("game {game_id}") })?;
+    Ok(serde_dynamo::from_item(item)?)
+}
+
+/// The condition item that fails a transaction if the game's price changed since it was read.
+pub fn price_unchanged(app: &App, game: &Game) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, ApiError> {
+    let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
+        .table_name(app.table(Table::Catalog)?)
+        .key("gameId", n(game.game_id))
+        .condition_expression("priceGems = :price")
+        .expression_attribute_values(":price", n(game.price_gems))
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(aws_sdk_dynamodb::types::TransactWriteItem::builder().condition_check(check).build())
+}
+
+/// Where a listing is read from next: a page, and the position in it in reading order.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Position {
+    #[serde(rename = "f")]
+    facet: String,
+    #[serde(rename = "o")]
+    order: SortBy,
+    #[serde(rename = "a")]
+    ascending: bool,
+    #[serde(rename = "p")]
+    page: u32,
+    #[serde(rename = "i")]
+    index: usize,
+}
+
+/// How many pages one browse may read before it returns a short page with a cursor.
+const READ_BUDGET_PAGES: u32 = 12;
+/// Pages fetched per Query call.
+const PAGES_PER_QUERY: i32 = 2;
+
+struct StoredPage {
+    number: u32,
+    pages: u32,
+    games: Vec<Summary>,
+}
+
+fn stored_page(item: &Item) -> Result<StoredPage, ApiError> {
+    let number = |k: &str| item.get(k).and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<u32>().ok());
+    let games =
+        item.get("games").and_then(|v| v.as_s().ok()).ok_or_else(|| ApiError::internal("listing page has no games"))?;
+    Ok(StoredPage {
+        number: number("number").ok_or_else(|| ApiError::internal("listing page has no number"))?,
+        pages: number("pages").unwrap_or(0),
+        games: serde_json::from_str(games).map_err(ApiError::internal)?,
+    })
+}
+
+/// One page of games matching `query`, and the cursor of the next. Reads the primary facet's
+/// listing pages in order and keeps the games that pass the query's other filters.
+pub async fn browse(
+    app: &App,
+    query: &GameQuery,
+    cursor: Option<&str>,
+    limit: usize,
+) -> Result<(Vec<Summary>, Option<String>), ApiError> {
+    let facet = query.primary_facet();
+    let order = query.sort.unwrap_or(SortBy::Rating);
+    let mut at = match cursor {
+        Some(c) => {
+            let p: Position = serde_json::from_str(&decode_cursor(c)?).map_err(|_| ApiError::InvalidCursor)?;
+            if p.facet != facet || p.order != order || p.ascending != query.ascending {
+                return Err(ApiError::InvalidCursor);
+            }
+            Some(p)
+        }
+        None => None,
+    };
+    let mut games = Vec::new();
+    let mut pages_read = 0;
+    loop {
+        // Most-first order reads pages upwards from 0; ascending reads them downwards from the last.
+        let (from, to) = match (&at, query.ascending) {
+            (Some(p), false) => (page_key(order, p.page), page_key(order, u32::MAX)),
+            (Some(p), true) => (page_key(order, 0), page_key(order, p.page)),
+            (None, _) => (page_key(order, 0), page_key(order, u32::MAX)),
+        };
+        let out = app
+            .db
+            .query()
+            .table_name(app.table(Table::CatalogIndex)?)
+            .key_condition_expression("facet = :facet AND page BETWEEN :from AND :to")
+            .expression_attribute_values(":facet", s(&facet))
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":to", s(to))
+            .scan_index_forward(!query.ascending)
+            .limit(PAGES_PER_QUERY)
+            .send()
+            .await?;
+        if out.items().is_empty() {
+            return Ok((games, None));
+        }
+        for item in out.items() {
+            let mut page = stored_page(item)?;
+            pages_read += 1;
+            if query.ascending {
+                page.games.reverse();
+            }
+            let start = at.as_ref().filter(|p| p.page == page.number).map_or(0, |p| p.index);
+            let more_pages = if query.ascending { page.number > 0 } else { page.number + 1 < page.pages };
+            for (i, game) in page.games.iter().enumerate().skip(start) {
+                if !query.admits(game) {
+                    continue;
+                }
+                games.push(game.clone());
+                if games.len() == limit {
+                    let next = if i + 1 < page.games.len() {
+                        Some(Position { facet, order, ascending: query.ascending, page: page.number, index: i + 1 })
+                    } else if more_pages {
+                        Some(Position {
+                            facet,
+                            order,
+                            ascending: query.ascending,
+                            page: next_page(page.number, query.ascending),
+                            index: 0,
+                        })
+                    } else {
+                        None
+                    };
+                    return Ok((games, next.map(|p| encode_position(&p))));
+                }
+            }
+            if !more_pages {
+                return Ok((games, None));
+            }
+            at = Some(Position {
+                facet: facet.clone(),
+                order,
+                ascending: query.ascending,
+                page: next_page(page.number, query.ascending),
+                index: 0,
+            });
+            if pages_read >= READ_BUDGET_PAGES {
+                // A sparse filter: return what was found and where to go on.
+                return Ok((games, at.as_ref().map(encode_position)));
+            }
+        }
+    }
+}
+
+fn next_page(number: u32, ascending: bool) -> u32 {
+    if ascending {
+        number - 1
+    } else {
+        number + 1
+    }
+}
+
+fn encode_position(p: &Position) -> String {
+    encode_cursor(&serde_json::to_string(p).unwrap_or_default())
+}

@@ -1,0 +1,86 @@
+//! Notifications table, fed by domain events. A notification's id is its event's id, so a
+//! redelivered event adds nothing.
+
+use super::{n, s};
+use crate::app::{App, Table};
+use crate::error::ApiError;
+use serde_json::{json, Value};
+
+/// Notifications are kept 90 days.
+const RETENTION_SECS: u64 = 90 * 24 * 3600;
+
+/// Who hears about an event, and what they are told; `None` for events nobody is notified of.
+pub fn notification_for(detail_type: &str, detail: &Value) -> Option<(String, String)> {
+    let user = |k: &str| detail[k].as_str().map(str::to_owned);
+    match detail_type {
+        "CurrencyPurchased" => Some((user("userId")?, format!("You bought {} gems", detail["amount"].as_u64()?))),
+        "PullCompleted" => {
+            let count = detail["count"].as_u64()?;
+            let banner = detail["bannerId"].as_str()?;
+            Some((user("userId")?, format!("{count} pull{} on {banner}", if count == 1 { "" } else { "s" })))
+        }
+        "GamePurchased" => Some((user("userId")?, format!("{} is in your library", detail["name"].as_str()?))),
+        "MessageSent" => Some((user("recipientId")?, "You have a new message".to_owned())),
+        _ => None,
+    }
+}
+
+/// Stores the notification for one EventBridge event (as delivered through SQS). Returns whether
+/// it was new. A malformed event is an error, so it is retried and ends in the dead-letter queue.
+pub async fn store(app: &App, event: &Value) -> Result<bool, ApiError> {
+    let detail_type = event["detail-type"].as_str().ok_or_else(|| ApiError::internal("event has no detail-type"))?;
+    let detail = &event["detail"];
+    if detail["version"].as_u64() != Some(u64::from(crate::outbox::DETAIL_VERSION)) {
+        return Err(ApiError::internal(format!("unsupported detail version {}", detail["version"])));
+    }
+    let event_id = detail["eventId"].as_str().ok_or_else(|| ApiError::internal("event has no eventId"))?;
+    let Some((user_id, title)) = notification_for(detail_type, detail) else {
+        return Err(ApiError::internal(format!("no notification for a {detail_type} event")));
+    };
+    let now = crate::clock::now_secs();
+    let result = app
+        .db
+        .put_item()
+        .table_name(app.table(Table::Notifications)?)
+        .item("userId", s(&user_id))
+        .item("notificationId", s(event_id))
+        .item("type", s(detail_type))
+        .item("title", s(&title))
+        .item("data", s(detail.to_string()))
+        .item("createdAt", s(detail["occurredAt"].as_str().unwrap_or_default()))
+        .item("expiresAt", n(now + RETENTION_SECS))
+        .condition_expression("attribute_not_exists(notificationId)")
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub fn notification_json(item: &super::Item) -> Value {
+    let text = |k: &str| super::get_s(item, k).unwrap_or_default().to_owned();
+    json!({
+        "notificationId": text("notificationId"),
+        "type": text("type"),
+        "title": text("title"),
+        "data": serde_json::from_str::<Value>(&text("data")).unwrap_or(Value::Null),
+        "createdAt": text("createdAt"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_notify_the_recipient_and_purchases_the_buyer() {
+        let (who, title) = notification_for("MessageSent", &json!({ "userId": "a", "recipientId": "b" })).unwrap();
+        assert_eq!((who.as_str(), title.as_str()), ("b", "You have a new message"));
+        let (who, title) = notification_for("GamePurchased", &json!({ "userId": "a", "name": "Portal" })).unwrap();
+        assert_eq!((who.as_str(), title.as_str()), ("a", "Portal is in your library"));
+        assert!(notification_for("UserRegistered", &json!({ "userId": "a" })).is_none());
+        assert!(notification_for("GamePurchased", &json!({ "userId": "a" })).is_none());
+    }
+}
