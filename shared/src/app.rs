@@ -119,6 +119,12 @@ impl App {
         }
     }
 
+    /// Replaces the EventBridge client (tests use one that cannot reach the bus).
+    pub fn with_events_client(mut self, events: aws_sdk_eventbridge::Client) -> App {
+        self.events = events;
+        self
+    }
+
     pub fn setting(&self, name: &'static str) -> Result<&str, ApiError> {
         self.settings
             .get(name)

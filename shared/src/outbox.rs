@@ -128,10 +128,10 @@ async fn forget(app: &App, id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Sends and removes every entry older than [`RELAY_AFTER_SECS`]; returns how many were sent.
+/// Sends and removes every entry at least `older_than_secs` old; returns how many were sent.
 /// The outbox is empty in steady state, so this Scan reads next to nothing.
-pub async fn relay(app: &App) -> Result<usize, ApiError> {
-    let cutoff = crate::clock::now_secs().saturating_sub(RELAY_AFTER_SECS);
+pub async fn relay(app: &App, older_than_secs: u64) -> Result<usize, ApiError> {
+    let cutoff = crate::clock::now_secs().saturating_sub(older_than_secs);
     let mut sent = 0;
     let mut start: Option<Item> = None;
     loop {

@@ -249,3 +249,50 @@ impl aws_sdk_dynamodb::config::Intercept for CallCounter {
         Ok(())
     }
 }
+
+/// Polls `probe` until it returns `Some`, or panics with `what` after `deadline`. Tests wait for
+/// asynchronous work (queues, events) this way, never with fixed sleeps.
+pub async fn eventually<T, F, Fut>(what: &str, deadline: std::time::Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(started.elapsed() < deadline, "timed out after {deadline:?} waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+impl Stack {
+    pub async fn sqs(&self) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::new(&platform::app::sdk_config().await)
+    }
+
+    /// The URL of a template queue by logical id.
+    pub async fn queue_url(&self, logical_id: &str) -> String {
+        let name = &self.template.queue(logical_id).expect("queue in template").name;
+        self.sqs().await.get_queue_url().queue_name(name).send().await.unwrap().queue_url.unwrap()
+    }
+
+    /// Invokes a function through the Lambda Invoke API of the local stack.
+    pub async fn invoke(&self, function: &str, event: &Value) -> Value {
+        let r = http()
+            .post(format!("{}/2015-03-31/functions/{function}/invocations", self.base_url))
+            .body(event.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert!(r.headers().get("x-amz-function-error").is_none(), "{function} failed");
+        r.json().await.unwrap()
+    }
+}
+
+impl Player {
+    pub async fn notifications(&self, stack: &Stack) -> Vec<Value> {
+        self.all_pages(stack, "/notifications", "notifications").await
+    }
+}

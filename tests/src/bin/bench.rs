@@ -59,6 +59,102 @@ async fn main() -> anyhow::Result<()> {
     })
     .await?;
     println!("| GET /gacha/rarity-chances | {p50:.2} | {p99:.2} |");
+
+    for (label, query) in [
+        ("GET /store/games?genre=action", "/store/games?genre=action&limit=20"),
+        ("GET /store/games?q=war (name search)", "/store/games?q=war&limit=20"),
+        (
+            "GET /store/games?tag=puzzle&maxPrice=500&sort=release",
+            "/store/games?tag=puzzle&maxPrice=500&sort=release&limit=20",
+        ),
+    ] {
+        let (p50, p99) = infra::bench::warm_latency(n, |_| async move {
+            let r = s.get(query, None).await;
+            anyhow::ensure!(r.status == 200, "browse failed: {:?}", r.body);
+            Ok(())
+        })
+        .await?;
+        println!("| {label} | {p50:.2} | {p99:.2} |");
+    }
+
+    // Purchases: each request buys a different game, from one well-funded player.
+    let buyer = &s.new_player().await;
+    anyhow::ensure!(buyer.buy(s, 1_000_000).await.status == 200, "funding the buyer failed");
+    let mut games = Vec::new();
+    let mut cursor: Option<String> = None;
+    while games.len() < n + 10 {
+        let url = match &cursor {
+            Some(c) => format!("/store/games?maxPrice=2000&free=false&limit=100&cursor={c}"),
+            None => "/store/games?maxPrice=2000&free=false&limit=100".to_string(),
+        };
+        let r = s.get(&url, None).await;
+        games.extend(r.body["games"].as_array().into_iter().flatten().filter_map(|g| g["gameId"].as_u64()));
+        cursor = r.body["nextCursor"].as_str().map(str::to_owned);
+        anyhow::ensure!(cursor.is_some() || games.len() >= n + 10, "not enough games to buy");
+    }
+    let games = &games;
+    let (p50, p99) = infra::bench::warm_latency(n, |i| async move {
+        let key = format!("bench-buy-{}-{i}", buyer.user_id);
+        let r = s.post_keyed("/store/purchase", &buyer.token, &key, &json!({ "gameId": games[i] })).await;
+        anyhow::ensure!(r.status == 200, "purchase failed: {:?}", r.body);
+        Ok(())
+    })
+    .await?;
+    println!("| POST /store/purchase | {p50:.2} | {p99:.2} |");
+
+    // Chat: senders rotate to stay under the per-sender limit.
+    let recipient = &s.new_player().await;
+    let senders_needed = (n + 10) / (chat_send::PER_SENDER.max as usize - 1) + 1;
+    let mut senders = Vec::new();
+    for _ in 0..senders_needed {
+        senders.push(s.new_player().await);
+    }
+    let senders = &senders;
+    let (p50, p99) = infra::bench::warm_latency(n, |i| async move {
+        let from = &senders[i % senders.len()];
+        let r = s
+            .post(
+                "/chat/messages",
+                Some(&from.token),
+                &json!({ "recipientId": recipient.user_id, "text": format!("bench {i}") }),
+            )
+            .await;
+        anyhow::ensure!(r.status == 201, "send failed: {:?}", r.body);
+        Ok(())
+    })
+    .await?;
+    println!("| POST /chat/messages | {p50:.2} | {p99:.2} |");
+
+    // Delivery: send, then poll the recipient's inbox until the message is its last one.
+    let (ann, bob) = (&s.new_player().await, &s.new_player().await);
+    let deliveries = 25.min(chat_send::PER_SENDER.max as usize - 1);
+    let mut times = Vec::new();
+    for i in 0..deliveries {
+        let started = std::time::Instant::now();
+        let r = s
+            .post(
+                "/chat/messages",
+                Some(&ann.token),
+                &json!({ "recipientId": bob.user_id, "text": format!("ping {i}") }),
+            )
+            .await;
+        let id = r.body["messageId"].clone();
+        loop {
+            let inbox = s.get("/chat/conversations", Some(&bob.token)).await;
+            if inbox.body["conversations"][0]["lastMessage"]["messageId"] == id {
+                break;
+            }
+            anyhow::ensure!(started.elapsed() < std::time::Duration::from_secs(30), "message {i} never arrived");
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "| chat delivery: send -> in recipient's inbox ({deliveries} messages) | {:.1} | {:.1} |",
+        infra::bench::percentile(&times, 50.0),
+        infra::bench::percentile(&times, 99.0)
+    );
     Ok(())
 }
 
