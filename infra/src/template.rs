@@ -473,6 +473,18 @@ mod tests {
     }
 
     #[test]
+    fn functions_that_write_the_outbox_can_dispatch_what_they_write() {
+        let template = repo_template();
+        for f in template.functions.iter().filter(|f| f.environment.contains_key("OUTBOX_TABLE")) {
+            assert!(f.environment.contains_key("EVENT_BUS_NAME"), "{} writes events but has no bus", f.binary);
+        }
+        for name in ["chat-send", "events-relay"] {
+            let f = template.function(name).unwrap();
+            assert!(f.environment.contains_key("CHAT_DELIVERY_QUEUE_URL"), "{name} sends chat delivery jobs");
+        }
+    }
+
+    #[test]
     fn routes_are_unique() {
         let template = repo_template();
         let mut seen = std::collections::HashSet::new();

@@ -132,7 +132,7 @@ async fn forget(app: &App, id: &str) -> Result<(), ApiError> {
 /// The outbox is empty in steady state, so this Scan reads next to nothing.
 pub async fn relay(app: &App, older_than_secs: u64) -> Result<usize, ApiError> {
     let cutoff = crate::clock::now_secs().saturating_sub(older_than_secs);
-    let mut sent = 0;
+    let (mut sent, mut failed) = (0, 0);
     let mut start: Option<Item> = None;
     loop {
         let out = app
@@ -149,12 +149,23 @@ pub async fn relay(app: &App, older_than_secs: u64) -> Result<usize, ApiError> {
         // Oldest first, so a conversation's delivery jobs keep their order where possible.
         entries.sort_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)));
         for (_, entry) in &entries {
-            send(app, entry).await?;
-            forget(app, &entry.id).await?;
-            sent += 1;
+            // One entry that cannot be sent must not hold back the others.
+            match send(app, entry).await {
+                Ok(()) => {
+                    forget(app, &entry.id).await?;
+                    sent += 1;
+                }
+                Err(err) => {
+                    tracing::error!(id = %entry.id, error = ?err, "relay could not send an outbox entry");
+                    failed += 1;
+                }
+            }
         }
         match out.last_evaluated_key {
             Some(key) => start = Some(key),
+            None if failed > 0 => {
+                return Err(ApiError::Unavailable(format!("{failed} outbox entries not sent; {sent} sent")))
+            }
             None => return Ok(sent),
         }
     }

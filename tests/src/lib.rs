@@ -296,3 +296,22 @@ impl Player {
         self.all_pages(stack, "/notifications", "notifications").await
     }
 }
+
+/// Runs a rate-limit trial that must fit inside one fixed window of `window_secs`: a trial that
+/// straddles a window boundary proves nothing, so it runs once more (a short burst cannot
+/// straddle two boundaries of a minute-long window).
+pub async fn within_one_window<F, Fut>(window_secs: u64, mut trial: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Reply>,
+{
+    for _ in 0..2 {
+        let window = platform::clock::now_secs() / window_secs;
+        let verdict = trial().await;
+        if platform::clock::now_secs() / window_secs == window {
+            verdict.assert_problem(429, "rate_limited");
+            return;
+        }
+    }
+    panic!("two trials in a row straddled a window boundary");
+}

@@ -1,7 +1,7 @@
 //! Ledger table: every balance change, signed, keyed by player and a time-ordered entry id.
 //! Invariant: the entries of a player sum to their balance.
 
-use super::{decode_cursor, get_n, get_s, n, new_id, next_cursor, s};
+use super::{get_n, get_s, n, new_id, s};
 use crate::app::{App, Table};
 use crate::domain::money::LedgerKind;
 use crate::error::ApiError;
@@ -47,21 +47,9 @@ pub async fn page(
     cursor: Option<&str>,
     limit: i32,
 ) -> Result<(Vec<LedgerEntry>, Option<String>), ApiError> {
-    let mut query = app
-        .db
-        .query()
-        .table_name(app.table(Table::Ledger)?)
-        .key_condition_expression("userId = :u")
-        .expression_attribute_values(":u", s(user_id))
-        .scan_index_forward(false)
-        .limit(limit);
-    if let Some(cursor) = cursor {
-        query =
-            query.exclusive_start_key("userId", s(user_id)).exclusive_start_key("entryId", s(decode_cursor(cursor)?));
-    }
-    let out = query.send().await?;
-    let entries = out
-        .items()
+    let (items, next) =
+        super::page_of(app, Table::Ledger, ("userId", user_id), ("entryId", false), cursor, limit).await?;
+    let entries = items
         .iter()
         .map(|i| LedgerEntry {
             entry_id: get_s(i, "entryId").unwrap_or_default().into(),
@@ -71,5 +59,5 @@ pub async fn page(
             created_at: get_s(i, "createdAt").unwrap_or_default().into(),
         })
         .collect();
-    Ok((entries, next_cursor(out.last_evaluated_key(), "entryId")))
+    Ok((entries, next))
 }

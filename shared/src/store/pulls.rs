@@ -1,6 +1,5 @@
 //! Pulls table: one record per item drawn, keyed by player and a time-ordered pull id.
 
-use super::{decode_cursor, next_cursor, s};
 use crate::app::{App, Table};
 use crate::domain::gacha::GachaItem;
 use crate::error::ApiError;
@@ -35,19 +34,7 @@ pub async fn page(
     cursor: Option<&str>,
     limit: i32,
 ) -> Result<(Vec<PullRecord>, Option<String>), ApiError> {
-    let mut query = app
-        .db
-        .query()
-        .table_name(app.table(Table::Pulls)?)
-        .key_condition_expression("userId = :u")
-        .expression_attribute_values(":u", s(user_id))
-        .scan_index_forward(false)
-        .limit(limit);
-    if let Some(cursor) = cursor {
-        query =
-            query.exclusive_start_key("userId", s(user_id)).exclusive_start_key("pullId", s(decode_cursor(cursor)?));
-    }
-    let out = query.send().await?;
-    let records = serde_dynamo::from_items(out.items().to_vec())?;
-    Ok((records, next_cursor(out.last_evaluated_key(), "pullId")))
+    let (items, next) =
+        super::page_of(app, Table::Pulls, ("userId", user_id), ("pullId", false), cursor, limit).await?;
+    Ok((serde_dynamo::from_items(items)?, next))
 }
