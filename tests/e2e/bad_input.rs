@@ -43,6 +43,12 @@ fn case(
     }
 }
 
+/// A valid purchase body whose Idempotency-Key is missing or malformed.
+fn buy_with_key(key: Option<&'static str>) -> Case {
+    let body = r#"{"amount":100,"paymentMethod":"tok_visa"}"#;
+    Case { key, ..case(Method::POST, "/account/buy-currency", Some(body), 400, "invalid_idempotency_key", None) }
+}
+
 #[tokio::test]
 async fn bad_input_is_rejected_with_a_problem_and_changes_nothing() {
     let s = stack();
@@ -197,39 +203,9 @@ async fn bad_input_is_rejected_with_a_problem_and_changes_nothing() {
             None,
         ),
         case(M::POST, "/account/buy-currency", Some(&huge), 413, "payload_too_large", None),
-        Case {
-            key: None,
-            ..case(
-                M::POST,
-                "/account/buy-currency",
-                Some(r#"{"amount":100,"paymentMethod":"tok_visa"}"#),
-                400,
-                "invalid_idempotency_key",
-                None,
-            )
-        },
-        Case {
-            key: Some("short"),
-            ..case(
-                M::POST,
-                "/account/buy-currency",
-                Some(r#"{"amount":100,"paymentMethod":"tok_visa"}"#),
-                400,
-                "invalid_idempotency_key",
-                None,
-            )
-        },
-        Case {
-            key: Some("has spaces in it"),
-            ..case(
-                M::POST,
-                "/account/buy-currency",
-                Some(r#"{"amount":100,"paymentMethod":"tok_visa"}"#),
-                400,
-                "invalid_idempotency_key",
-                None,
-            )
-        },
+        buy_with_key(None),
+        buy_with_key(Some("short")),
+        buy_with_key(Some("has spaces in it")),
         Case {
             content_type: "text/plain",
             ..case(
