@@ -221,16 +221,22 @@ pub async fn credit_charge(
         purchased.put(app)?,
     ];
     match store::transact(&app.db, items).await? {
-        TxOutcome::Committed => outbox::dispatch(app, &[purchased]).await,
+        // Publishing and reading the new balance are independent: do both at once.
+        TxOutcome::Committed => {
+            let (_, body) = tokio::join!(
+                outbox::dispatch(app, std::slice::from_ref(&purchased)),
+                idempotency::finish(app, &guard.record_key, body, user_id, BALANCE_FIELD)
+            );
+            body
+        }
         outcome if outcome.failed_at(2) => {
             // Someone else (a concurrent retry or the reconciler) credited this charge first.
             let record =
                 idempotency::load(app, guard).await?.ok_or_else(|| ApiError::internal("completed claim vanished"))?;
-            return idempotency::replay(app, guard, &record, user_id, BALANCE_FIELD).await;
+            idempotency::replay(app, guard, &record, user_id, BALANCE_FIELD).await
         }
-        other => return Err(ApiError::internal(format!("credit cancelled: {other:?}"))),
+        other => Err(ApiError::internal(format!("credit cancelled: {other:?}"))),
     }
-    idempotency::finish(app, &guard.record_key, body, user_id, BALANCE_FIELD).await
 }
 
 /// Completes every abandoned purchase: credits charges that succeeded, forgets the rest.

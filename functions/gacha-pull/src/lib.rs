@@ -75,9 +75,13 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         items.push(store::pulls::put(app, record)?);
     }
     let body = match store::transact(&app.db, items).await? {
+        // Publishing and reading the new balance are independent: do both at once.
         TxOutcome::Committed => {
-            outbox::dispatch(app, &[completed]).await;
-            idempotency::finish(app, &guard.record_key, response, &player.user_id, BALANCE_FIELD).await?
+            let (_, body) = tokio::join!(
+                outbox::dispatch(app, std::slice::from_ref(&completed)),
+                idempotency::finish(app, &guard.record_key, response, &player.user_id, BALANCE_FIELD)
+            );
+            body?
         }
         // The key was used before: its first answer wins over anything this attempt drew.
         outcome if outcome.failed_at(2) => {

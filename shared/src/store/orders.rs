@@ -83,8 +83,11 @@ pub async fn purchase(app: &App, user_id: &str, key: &str, game: &Game) -> Resul
     }
     match transact(&app.db, items).await? {
         TxOutcome::Committed => {
-            outbox::dispatch(app, &[purchased]).await;
-            idempotency::finish(app, &guard.record_key, response, user_id, BALANCE_FIELD).await
+            let (_, body) = tokio::join!(
+                outbox::dispatch(app, std::slice::from_ref(&purchased)),
+                idempotency::finish(app, &guard.record_key, response, user_id, BALANCE_FIELD)
+            );
+            body
         }
         outcome if outcome.failed_at(IDEMPOTENCY) => {
             let record = idempotency::load(app, &guard)
