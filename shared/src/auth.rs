@@ -6,7 +6,6 @@ use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, Pass
 use argon2::{Algorithm, Argon2, Params, Version};
 use jsonwebtoken::{decode, encode, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use std::sync::OnceLock;
 
 /// OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane.
 fn argon2() -> Argon2<'static> {
@@ -19,12 +18,15 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
     argon2().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string()).map_err(ApiError::internal)
 }
 
+/// A hash with the same parameters as real ones, so a missing user costs one real verification.
+/// A constant, not computed per instance: computing it would double the first such login's work.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$1/WLUxZc18RY5pWTp4YrLQ$wH0sl9mPS/ohmTXjEY38jyQv25JNVnKh/QWNO/x30fc";
+
 /// Verifies against a stored PHC string; with `None` (no such user) it burns the same time against
 /// a dummy hash and fails, so response timing does not reveal which usernames exist.
 pub fn verify_password(stored: Option<&str>, password: &str) -> bool {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    let dummy = DUMMY.get_or_init(|| hash_password("timing-equaliser").unwrap_or_default());
-    let phc = stored.unwrap_or(dummy);
+    let phc = stored.unwrap_or(DUMMY_HASH);
     let Ok(parsed) = PasswordHash::new(phc) else {
         return false;
     };
@@ -137,6 +139,7 @@ mod tests {
         assert!(verify_password(Some(&hash), "correct horse"));
         assert!(!verify_password(Some(&hash), "wrong horse"));
         assert!(!verify_password(None, "correct horse"));
+        assert!(DUMMY_HASH.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "same cost as real hashes");
     }
 
     #[test]

@@ -226,7 +226,7 @@ pub async fn mark_read(app: &App, owner: &str, other: &str) -> Result<(), ApiErr
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
+        Err(err) if super::condition_failed(&err) => Ok(()),
         Err(err) => Err(err.into()),
     }
 }

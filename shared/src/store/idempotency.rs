@@ -201,12 +201,11 @@ pub async fn release(app: &App, record_key: &str) -> Result<(), ApiError> {
         .send()
         .await
         .map(|_| ())
-        .or_else(ignore_condition_failure_update)
+        .or_else(|err| if super::condition_failed(&err) { Ok(()) } else { Err(err.into()) })
 }
 
 /// Forgets a pending claim whose operation ended with nothing done (a declined card).
 pub async fn forget(app: &App, record_key: &str) -> Result<(), ApiError> {
-    use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
     let result = app
         .db
         .delete_item()
@@ -219,9 +218,7 @@ pub async fn forget(app: &App, record_key: &str) -> Result<(), ApiError> {
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(err) if matches!(err.as_service_error(), Some(DeleteItemError::ConditionalCheckFailedException(_))) => {
-            Ok(())
-        }
+        Err(err) if super::condition_failed(&err) => Ok(()),
         Err(err) => Err(err.into()),
     }
 }
@@ -242,20 +239,7 @@ pub async fn finalise(app: &App, record_key: &str, response: &serde_json::Value)
         .send()
         .await
         .map(|_| ())
-        .or_else(ignore_condition_failure_update)
-}
-
-fn ignore_condition_failure_update(
-    err: aws_smithy_runtime_api::client::result::SdkError<
-        aws_sdk_dynamodb::operation::update_item::UpdateItemError,
-        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
-    >,
-) -> Result<(), ApiError> {
-    use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-    match err.as_service_error() {
-        Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(()),
-        _ => Err(err.into()),
-    }
+        .or_else(|err| if super::condition_failed(&err) { Ok(()) } else { Err(err.into()) })
 }
 
 /// Pending claims whose lock expired before `now`: charges an invocation may have left uncredited.

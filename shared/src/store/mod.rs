@@ -36,6 +36,15 @@ pub fn get_n<T: std::str::FromStr>(item: &Item, name: &str) -> Option<T> {
     item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
 }
 
+/// Whether a DynamoDB call failed only because its condition did not hold, which many callers
+/// treat as "already done" rather than as an error.
+pub fn condition_failed<E, R>(err: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> bool
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
+{
+    err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+}
+
 /// Time-ordered, unique ids: sort keys that page newest-first without an index.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

@@ -54,7 +54,7 @@ pub async fn store(app: &App, event: &Value) -> Result<bool, ApiError> {
         .await;
     match result {
         Ok(_) => Ok(true),
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+        Err(err) if super::condition_failed(&err) => Ok(false),
         Err(err) => Err(err.into()),
     }
 }

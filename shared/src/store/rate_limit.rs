@@ -85,7 +85,7 @@ pub async fn consume(app: &App, scope: &str, limit: Limit) -> Result<(), ApiErro
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+        Err(err) if super::condition_failed(&err) => {
             Err(ApiError::TooManyRequests { retry_after_secs: ends.saturating_sub(now).max(1) })
         }
         Err(err) => Err(err.into()),
