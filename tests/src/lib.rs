@@ -58,7 +58,9 @@ pub fn stack() -> &'static Stack {
                 api.serve(listener).await.unwrap();
             });
         });
-        let addr = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("local API started");
+        // The first deploy loads the 27,075-game catalog (about 30 s on an idle machine, more on a
+        // busy one); later ones find it loaded. A deadline, not a wait.
+        let addr = rx.recv_timeout(std::time::Duration::from_secs(300)).expect("local API started");
         Stack { base_url: format!("http://{addr}"), secret, template }
     })
 }
