@@ -28,7 +28,7 @@ pub async fn deploy(template: &Template) -> Result<()> {
     let app = app_for(db, template, Err("loaders issue no tokens".into())).await;
     load_banners(&app).await?;
     let table = |t: Table| app.table(t).map(str::to_owned).map_err(|e| anyhow::anyhow!("{e:?}"));
-    crate::catalog::load(&app.db, &table(Table::Catalog)?, &table(Table::CatalogIndex)?).await?;
+    crate::catalog::load(&app.db, &table(Table::CATALOG)?, &table(Table::CATALOG_INDEX)?).await?;
     Ok(())
 }
 
@@ -100,8 +100,8 @@ pub async fn app_for(db: aws_sdk_dynamodb::Client, template: &Template, tokens: 
     // Whatever any function is given, by the same variable names the functions read.
     let env: HashMap<&str, &String> =
         template.functions.iter().flat_map(|f| f.environment.iter()).map(|(k, v)| (k.as_str(), v)).collect();
-    let tables: HashMap<Table, String> =
-        Table::ALL.iter().filter_map(|t| Some((*t, env.get(t.env_var())?.to_string()))).collect();
+    let tables: HashMap<String, String> =
+        env.iter().filter(|(k, _)| Table::is_table_var(k)).map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let settings = [platform::app::EVENT_BUS_NAME, platform::app::CHAT_DELIVERY_QUEUE_URL]
         .into_iter()
         .filter_map(|name| Some((name, env.get(name)?.to_string())))
@@ -141,6 +141,14 @@ async fn create_table(db: &aws_sdk_dynamodb::Client, table: &TableDef) -> Result
                 .index_name(&index.name)
                 .set_key_schema(Some(key_schema(&index.hash, index.range.as_deref())?))
                 .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()?,
+        );
+    }
+    if let Some(view) = &table.stream_view_type {
+        request = request.stream_specification(
+            aws_sdk_dynamodb::types::StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(aws_sdk_dynamodb::types::StreamViewType::from(view.as_str()))
                 .build()?,
         );
     }

@@ -314,6 +314,7 @@ pub async fn serve(listener: tokio::net::TcpListener, template: &Template, runti
     runtime.set_base_url(format!("http://{}", listener.local_addr()?));
     start_schedules(template, runtime.clone());
     crate::pollers::start(template, runtime.clone(), crate::pollers::RetryDelay(1)).await?;
+    crate::streams::start(template, runtime.clone()).await?;
     let app = router(template, runtime);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await?;
     Ok(())

@@ -4,9 +4,11 @@
 pub mod bench;
 pub mod catalog;
 pub mod deploy;
+pub mod faults;
 pub mod gateway;
 pub mod pollers;
 pub mod runtime;
+pub mod streams;
 pub mod template;
 
 use anyhow::Result;
@@ -33,12 +35,13 @@ impl LocalApi {
         bin_dir: PathBuf,
         log_dir: Option<PathBuf>,
         max_instances: usize,
+        extra_env: Vec<(String, String)>,
     ) -> Result<LocalApi> {
         let template = template::Template::load(template_path, params)?;
-        let runtime = runtime::Runtime::new(
-            &template,
-            runtime::RuntimeOptions { bin_dir, log_dir, max_instances, passthrough: aws_passthrough() },
-        );
+        let mut passthrough = aws_passthrough();
+        passthrough.extend(extra_env);
+        let runtime =
+            runtime::Runtime::new(&template, runtime::RuntimeOptions { bin_dir, log_dir, max_instances, passthrough });
         Ok(LocalApi { template, runtime })
     }
 

@@ -66,7 +66,7 @@ async fn main() -> Result<()> {
             println!("created {} tables and loaded the banners", template.tables.len());
         }
         "serve" => {
-            let api = infra::LocalApi::new(&options.template, &options.params, options.bin_dir, options.log_dir, options.max_instances)?;
+            let api = infra::LocalApi::new(&options.template, &options.params, options.bin_dir, options.log_dir, options.max_instances, Vec::new())?;
             let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
             println!("local API on http://{} serving {} routes", listener.local_addr()?, api.template.functions.iter().map(|f| f.routes.len()).sum::<usize>());
             api.serve(listener).await?;

@@ -24,6 +24,10 @@ pub struct Function {
     pub schedules: Vec<String>,
     /// SQS event source mappings.
     pub queue_sources: Vec<QueueSource>,
+    /// DynamoDB stream event source mappings.
+    pub stream_sources: Vec<StreamSource>,
+    /// SAM policy templates: (template name, logical id of the resource it grants).
+    pub policies: Vec<Policy>,
     pub timeout_secs: u64,
     pub memory_mb: u64,
 }
@@ -34,6 +38,28 @@ pub struct QueueSource {
     pub queue: String,
     pub batch_size: i32,
     pub report_batch_item_failures: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct StreamSource {
+    /// Logical id of the table whose stream is read.
+    pub table: String,
+    pub batch_size: usize,
+    /// `TRIM_HORIZON` or `LATEST`.
+    pub starting_position: String,
+    /// Lambda event filter patterns (JSON), any of which admits a record.
+    pub filters: Vec<serde_json::Value>,
+    pub report_batch_item_failures: bool,
+    pub bisect_on_error: bool,
+    pub max_retries: u64,
+    /// Logical id of the queue that gets the batches given up on.
+    pub on_failure_queue: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    pub template: String,
+    pub resource: String,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +100,8 @@ pub struct Table {
     pub indexes: Vec<Index>,
     pub local_indexes: Vec<Index>,
     pub ttl_attribute: Option<String>,
+    /// `NEW_IMAGE` etc. when the table has a stream.
+    pub stream_view_type: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -165,6 +193,10 @@ impl Resolver<'_> {
             ("AWS::DynamoDB::Table", "Arn") => {
                 format!("arn:aws:dynamodb:{region}:{ACCOUNT}:table/{name}")
             }
+            // Locally the real stream ARN is looked up from the table when it is read.
+            ("AWS::DynamoDB::Table", "StreamArn") => {
+                format!("arn:aws:dynamodb:{region}:{ACCOUNT}:table/{name}/stream/latest")
+            }
             ("AWS::Events::EventBus", "Arn") => {
                 format!("arn:aws:events:{region}:{ACCOUNT}:event-bus/{name}")
             }
@@ -175,7 +207,7 @@ impl Resolver<'_> {
     }
 }
 
-/// The account id resources are named under locally (moto is started with the same).
+/// The account id resources are named under locally (LocalStack uses the same for the access key `local`).
 pub const ACCOUNT: &str = "000000000000";
 
 /// Where SQS is, for queue URLs: the SDK's own endpoint variables, else AWS.
@@ -294,6 +326,8 @@ fn parse_function(
     let mut routes = Vec::new();
     let mut schedules = Vec::new();
     let mut queue_sources = Vec::new();
+    let mut stream_sources = Vec::new();
+    let policies = parse_policies(props, resolver)?;
     if let Some(events) = props.get("Events").and_then(Value::as_mapping) {
         for event in events.values() {
             let event_props = event.get("Properties");
@@ -317,6 +351,7 @@ fn parse_function(
                         .is_some_and(|s| s.iter().any(|v| v.as_str() == Some("ReportBatchItemFailures")));
                     queue_sources.push(QueueSource { queue, batch_size, report_batch_item_failures: report });
                 }
+                Some("DynamoDB") => stream_sources.push(parse_stream_source(id, event_props, resolver)?),
                 Some("Schedule") => {
                     if let Some(expr) = event_props.and_then(|p| p.get("Schedule")).and_then(Value::as_str) {
                         schedules.push(expr.to_owned());
@@ -334,8 +369,77 @@ fn parse_function(
         routes,
         schedules,
         queue_sources,
+        stream_sources,
+        policies,
         timeout_secs: setting("Timeout", 3),
         memory_mb: setting("MemorySize", 128),
+    })
+}
+
+/// The logical id an intrinsic names (`Ref: X`, `Fn::GetAtt: [X, Attr]`), else the resource its
+/// resolved value names.
+fn referenced_resource(value: &Value, resolver: &Resolver) -> Result<String> {
+    if let Some(name) = value.get("Ref").and_then(Value::as_str) {
+        return Ok(name.to_owned());
+    }
+    if let Some(args) = value.get("Fn::GetAtt") {
+        let first = match args {
+            Value::Sequence(s) => s.first().and_then(Value::as_str).map(str::to_owned),
+            Value::String(s) => s.split('.').next().map(str::to_owned),
+            _ => None,
+        };
+        return first.ok_or_else(|| anyhow!("Fn::GetAtt takes [resource, attribute]"));
+    }
+    let resolved = resolver.resolve(value)?;
+    logical_id_of_arn(&resolved, resolver.resources).ok_or_else(|| anyhow!("cannot tell which resource {resolved} is"))
+}
+
+fn parse_policies(props: &Value, resolver: &Resolver) -> Result<Vec<Policy>> {
+    let mut policies = Vec::new();
+    for policy in props.get("Policies").and_then(Value::as_sequence).into_iter().flatten() {
+        let Some(mapping) = policy.as_mapping() else { continue };
+        for (name, args) in mapping {
+            let resource = ["TableName", "QueueName", "EventBusName", "StreamName"]
+                .iter()
+                .find_map(|k| args.get(*k))
+                .map(|v| referenced_resource(v, resolver))
+                .transpose()?
+                .unwrap_or_default();
+            policies.push(Policy { template: name.as_str().unwrap_or_default().to_owned(), resource });
+        }
+    }
+    Ok(policies)
+}
+
+fn parse_stream_source(id: &str, props: Option<&Value>, resolver: &Resolver) -> Result<StreamSource> {
+    let prop = |k: &str| props.and_then(|p| p.get(k));
+    let table =
+        referenced_resource(prop("Stream").ok_or_else(|| anyhow!("{id}: DynamoDB event without Stream"))?, resolver)?;
+    let filters = prop("FilterCriteria")
+        .and_then(|f| f.get("Filters"))
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f.get("Pattern").and_then(Value::as_str))
+        .map(|p| serde_json::from_str(p).with_context(|| format!("{id}: filter pattern {p}")))
+        .collect::<Result<Vec<_>>>()?;
+    let on_failure_queue = prop("DestinationConfig")
+        .and_then(|d| d.get("OnFailure"))
+        .and_then(|o| o.get("Destination"))
+        .map(|d| referenced_resource(d, resolver))
+        .transpose()?;
+    Ok(StreamSource {
+        table,
+        batch_size: prop("BatchSize").and_then(Value::as_u64).unwrap_or(100) as usize,
+        starting_position: prop("StartingPosition").and_then(Value::as_str).unwrap_or("LATEST").to_owned(),
+        filters,
+        report_batch_item_failures: prop("FunctionResponseTypes")
+            .and_then(Value::as_sequence)
+            .is_some_and(|s| s.iter().any(|v| v.as_str() == Some("ReportBatchItemFailures"))),
+        bisect_on_error: prop("BisectBatchOnFunctionError").and_then(Value::as_bool).unwrap_or(false),
+        // Lambda's default is to retry until the record expires; locally that is bounded too.
+        max_retries: prop("MaximumRetryAttempts").and_then(Value::as_u64).unwrap_or(10_000),
+        on_failure_queue,
     })
 }
 
@@ -392,6 +496,11 @@ fn parse_table(id: &str, props: &Value, resources: &serde_yaml::Mapping) -> Resu
         ttl_attribute: ttl
             .filter(|_| ttl_enabled)
             .and_then(|t| t.get("AttributeName"))
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        stream_view_type: props
+            .get("StreamSpecification")
+            .and_then(|s| s.get("StreamViewType"))
             .and_then(Value::as_str)
             .map(str::to_owned),
     })
@@ -473,15 +582,76 @@ mod tests {
     }
 
     #[test]
-    fn functions_that_write_the_outbox_can_dispatch_what_they_write() {
+    fn the_outbox_stream_feeds_the_publisher_and_only_it_talks_to_the_bus_and_chat_queue() {
         let template = repo_template();
-        for f in template.functions.iter().filter(|f| f.environment.contains_key("OUTBOX_TABLE")) {
-            assert!(f.environment.contains_key("EVENT_BUS_NAME"), "{} writes events but has no bus", f.binary);
+        let publisher = template.function("outbox-publish").unwrap();
+        let source = &publisher.stream_sources[0];
+        assert_eq!(source.table, "OutboxTable");
+        assert!(source.report_batch_item_failures && source.bisect_on_error);
+        assert_eq!(source.on_failure_queue.as_deref(), Some("OutboxPublishFailuresQueue"));
+        assert_eq!(source.filters, vec![serde_json::json!({ "eventName": ["INSERT"] })]);
+        assert_eq!(
+            template.tables.iter().find(|t| t.logical_id == "OutboxTable").unwrap().stream_view_type.as_deref(),
+            Some("NEW_IMAGE")
+        );
+        for f in &template.functions {
+            let talks =
+                f.environment.contains_key("EVENT_BUS_NAME") || f.environment.contains_key("CHAT_DELIVERY_QUEUE_URL");
+            assert_eq!(talks, f.binary == "outbox-publish", "{}: requests make no EventBridge or SQS call", f.binary);
         }
-        for name in ["chat-send", "events-relay"] {
-            let f = template.function(name).unwrap();
-            assert!(f.environment.contains_key("CHAT_DELIVERY_QUEUE_URL"), "{name} sends chat delivery jobs");
+    }
+
+    /// The emulators do not enforce IAM, so a function given a resource without a policy on it
+    /// would fail only on AWS: every table, queue and bus in a function's environment must be
+    /// granted by one of its policies.
+    fn ungranted_resources(template: &Template) -> Vec<String> {
+        let mut missing = Vec::new();
+        for f in &template.functions {
+            for (var, value) in &f.environment {
+                let kind = if var.ends_with("_TABLE") {
+                    "DynamoDB"
+                } else if var.ends_with("_QUEUE_URL") {
+                    "SQS"
+                } else if var == "EVENT_BUS_NAME" {
+                    "EventBridge"
+                } else {
+                    continue;
+                };
+                let resource = template
+                    .tables
+                    .iter()
+                    .map(|t| (&t.logical_id, &t.name))
+                    .chain(template.queues.iter().map(|q| (&q.logical_id, &q.name)))
+                    .chain(template.buses.iter().map(|(id, name)| (id, name)))
+                    .find(|(_, name)| value == *name || value.ends_with(&format!("/{name}")))
+                    .map(|(id, _)| id.clone());
+                let granted = resource
+                    .as_ref()
+                    .is_some_and(|id| f.policies.iter().any(|p| &p.resource == id && p.template.starts_with(kind)));
+                if !granted {
+                    missing.push(format!("{}: {var}={value}", f.binary));
+                }
+            }
         }
+        missing
+    }
+
+    #[test]
+    fn every_resource_a_function_is_given_is_granted_by_its_policies() {
+        assert_eq!(ungranted_resources(&repo_template()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_iam_check_fails_when_one_policy_is_removed() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let pull = text.find("  GachaPullFunction:").unwrap();
+        let policy = "        - DynamoDBWritePolicy:\n            TableName:\n              Ref: PullsTable\n";
+        let at = pull + text[pull..].find(policy).expect("gacha-pull grants the pulls table");
+        let mutated = format!("{}{}", &text[..at], &text[at + policy.len()..]);
+        let params = HashMap::from([("JwtSecret".to_string(), "s".repeat(32))]);
+        let missing = ungranted_resources(&Template::parse(&mutated, &params).unwrap());
+        assert_eq!(missing, vec!["gacha-pull: PULLS_TABLE=PullsTable".to_string()]);
     }
 
     #[test]

@@ -4,69 +4,38 @@ use crate::auth::{Player, TokenKeys};
 use crate::error::ApiError;
 use std::collections::HashMap;
 
-/// Every table a function may be given, with the environment variable template.yaml sets for it.
+/// A table a function may be given, named by the environment variable template.yaml sets to
+/// its physical name. The template is the one list of tables: adding one means its template entry
+/// and a constant here, nothing else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Table {
-    Users,
-    Wallets,
-    Ledger,
-    Pulls,
-    Banners,
-    Idempotency,
-    RateLimits,
-    SandboxCharges,
-    Catalog,
-    CatalogIndex,
-    Orders,
-    Library,
-    Messages,
-    Conversations,
-    Blocks,
-    Notifications,
-    Outbox,
-}
+pub struct Table(pub &'static str);
 
 impl Table {
-    pub const ALL: [Table; 17] = [
-        Table::Users,
-        Table::Wallets,
-        Table::Ledger,
-        Table::Pulls,
-        Table::Banners,
-        Table::Idempotency,
-        Table::RateLimits,
-        Table::SandboxCharges,
-        Table::Catalog,
-        Table::CatalogIndex,
-        Table::Orders,
-        Table::Library,
-        Table::Messages,
-        Table::Conversations,
-        Table::Blocks,
-        Table::Notifications,
-        Table::Outbox,
-    ];
+    pub const USERS: Table = Table("USERS_TABLE");
+    pub const WALLETS: Table = Table("WALLETS_TABLE");
+    pub const LEDGER: Table = Table("LEDGER_TABLE");
+    pub const PULLS: Table = Table("PULLS_TABLE");
+    pub const BANNERS: Table = Table("BANNERS_TABLE");
+    pub const IDEMPOTENCY: Table = Table("IDEMPOTENCY_TABLE");
+    pub const RATE_LIMITS: Table = Table("RATE_LIMITS_TABLE");
+    pub const SANDBOX_CHARGES: Table = Table("SANDBOX_CHARGES_TABLE");
+    pub const CATALOG: Table = Table("CATALOG_TABLE");
+    pub const CATALOG_INDEX: Table = Table("CATALOG_INDEX_TABLE");
+    pub const ORDERS: Table = Table("ORDERS_TABLE");
+    pub const LIBRARY: Table = Table("LIBRARY_TABLE");
+    pub const MESSAGES: Table = Table("MESSAGES_TABLE");
+    pub const CONVERSATIONS: Table = Table("CONVERSATIONS_TABLE");
+    pub const BLOCKS: Table = Table("BLOCKS_TABLE");
+    pub const NOTIFICATIONS: Table = Table("NOTIFICATIONS_TABLE");
+    pub const OUTBOX: Table = Table("OUTBOX_TABLE");
 
     pub fn env_var(self) -> &'static str {
-        match self {
-            Table::Users => "USERS_TABLE",
-            Table::Wallets => "WALLETS_TABLE",
-            Table::Ledger => "LEDGER_TABLE",
-            Table::Pulls => "PULLS_TABLE",
-            Table::Banners => "BANNERS_TABLE",
-            Table::Idempotency => "IDEMPOTENCY_TABLE",
-            Table::RateLimits => "RATE_LIMITS_TABLE",
-            Table::SandboxCharges => "SANDBOX_CHARGES_TABLE",
-            Table::Catalog => "CATALOG_TABLE",
-            Table::CatalogIndex => "CATALOG_INDEX_TABLE",
-            Table::Orders => "ORDERS_TABLE",
-            Table::Library => "LIBRARY_TABLE",
-            Table::Messages => "MESSAGES_TABLE",
-            Table::Conversations => "CONVERSATIONS_TABLE",
-            Table::Blocks => "BLOCKS_TABLE",
-            Table::Notifications => "NOTIFICATIONS_TABLE",
-            Table::Outbox => "OUTBOX_TABLE",
-        }
+        self.0
+    }
+
+    /// Whether an environment variable names a table (the template's convention).
+    pub fn is_table_var(name: &str) -> bool {
+        name.ends_with("_TABLE")
     }
 }
 
@@ -74,7 +43,8 @@ pub struct App {
     pub db: aws_sdk_dynamodb::Client,
     pub sqs: aws_sdk_sqs::Client,
     pub events: aws_sdk_eventbridge::Client,
-    tables: HashMap<Table, String>,
+    /// `*_TABLE` variable -> physical table name.
+    tables: HashMap<String, String>,
     tokens: Result<TokenKeys, String>,
     settings: HashMap<&'static str, String>,
 }
@@ -89,7 +59,7 @@ impl App {
     /// standard AWS variables (`AWS_ENDPOINT_URL`...), so nothing here knows whether it is local.
     pub async fn from_env() -> App {
         let config = sdk_config().await;
-        let tables = Table::ALL.iter().filter_map(|t| std::env::var(t.env_var()).ok().map(|name| (*t, name))).collect();
+        let tables = std::env::vars().filter(|(k, _)| Table::is_table_var(k)).collect();
         let settings = SETTINGS.iter().filter_map(|name| Some((*name, std::env::var(name).ok()?))).collect();
         App {
             db: aws_sdk_dynamodb::Client::new(&config),
@@ -104,7 +74,7 @@ impl App {
     /// For tools and tests: explicit clients (e.g. with a counting interceptor), tables and settings.
     pub async fn new(
         db: aws_sdk_dynamodb::Client,
-        tables: HashMap<Table, String>,
+        tables: HashMap<String, String>,
         settings: HashMap<&'static str, String>,
         tokens: Result<TokenKeys, String>,
     ) -> App {
@@ -125,6 +95,12 @@ impl App {
         self
     }
 
+    /// Replaces the SQS client (tests count its calls).
+    pub fn with_sqs_client(mut self, sqs: aws_sdk_sqs::Client) -> App {
+        self.sqs = sqs;
+        self
+    }
+
     pub fn setting(&self, name: &'static str) -> Result<&str, ApiError> {
         self.settings
             .get(name)
@@ -134,7 +110,7 @@ impl App {
 
     pub fn table(&self, table: Table) -> Result<&str, ApiError> {
         self.tables
-            .get(&table)
+            .get(table.env_var())
             .map(String::as_str)
             .ok_or_else(|| ApiError::internal(format!("{} is not configured for this function", table.env_var())))
     }

@@ -149,12 +149,12 @@ pub fn raw_json_response(status: u16, text: String) -> HttpResult {
         .map_err(ApiError::internal)
 }
 
-/// The `Idempotency-Key` header that every money-moving request must carry.
-pub fn idempotency_key(req: &Request) -> Result<String, ApiError> {
-    let value = req
-        .headers()
-        .get("idempotency-key")
-        .ok_or(ApiError::InvalidIdempotencyKey("the Idempotency-Key header is required for this request"))?;
+/// The optional `Idempotency-Key` header of a money-moving request (Stripe's meaning: with a
+/// key the request is replay-safe; without one each request is a new operation).
+pub fn idempotency_key(req: &Request) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
     let key = value.to_str().map_err(|_| ApiError::InvalidIdempotencyKey("Idempotency-Key must be printable ASCII"))?;
     let valid =
         (8..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
@@ -163,5 +163,5 @@ pub fn idempotency_key(req: &Request) -> Result<String, ApiError> {
             "Idempotency-Key must be 8-128 characters of letters, digits, '-', '_', '.' or ':' (a UUID is ideal)",
         ));
     }
-    Ok(key.to_owned())
+    Ok(Some(key.to_owned()))
 }

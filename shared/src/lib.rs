@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clock;
 pub mod domain;
 pub mod error;
+pub mod flows;
 pub mod http;
 pub mod outbox;
 pub mod payments;

@@ -1,12 +1,13 @@
 //! The transactional outbox. Domain events (to EventBridge) and chat delivery jobs (to SQS) are
 //! written in the same DynamoDB transaction as the change that causes them, so they are never lost
-//! and can never fail or repeat that change. Right after the commit they are dispatched and their
-//! outbox items deleted; whatever a crash or an outage left behind, the `events-relay` function
-//! sends later. Delivery is therefore at least once, and every consumer dedupes by id.
+//! and can never fail or repeat that change. Nothing is sent on the request path: the Outbox
+//! table's stream feeds the `outbox-publish` function, which sends each new entry (at least
+//! once; every consumer dedupes by id). Entries are grouped (a player's events, a conversation's
+//! messages): one group is one partition, so its entries reach the stream, and the queue, in
+//! commit order. They expire by TTL.
 
 use crate::app::{App, Table, CHAT_DELIVERY_QUEUE_URL, EVENT_BUS_NAME};
 use crate::error::ApiError;
-use crate::store::{get_n, get_s, n, s, Item};
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -15,8 +16,9 @@ use serde_json::{json, Value};
 pub const SOURCE: &str = "game-platform";
 /// Version of the `detail` schema; consumers check it.
 pub const DETAIL_VERSION: u32 = 1;
-/// The relay leaves entries this young to the invocation that wrote them.
-pub const RELAY_AFTER_SECS: u64 = 30;
+/// How long an entry stays in the table after it was written: long past the stream's 24 h, so
+/// an operator can still find an entry whose publishing was given up on.
+pub const RETENTION_SECS: u64 = 7 * 24 * 3600;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
@@ -28,12 +30,25 @@ pub enum Message {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     pub id: String,
+    /// Entries of one group are published in commit order.
+    pub group: String,
     pub message: Message,
+}
+
+/// An entry as the Outbox table (and its stream) holds it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Stored {
+    group: String,
+    event_id: String,
+    payload: String,
+    created_at: u64,
+    expires_at: u64,
 }
 
 impl Entry {
     /// A domain event about `user_id`; its detail carries the schema version and the event id
-    /// consumers dedupe on.
+    /// consumers dedupe on. A player's events are one group.
     pub fn event(detail_type: &str, user_id: &str, detail: Value) -> Entry {
         let id = crate::store::new_id();
         let mut full = json!({
@@ -45,50 +60,52 @@ impl Entry {
         if let (Some(full), Value::Object(extra)) = (full.as_object_mut(), detail) {
             full.extend(extra);
         }
-        Entry { id, message: Message::Event { detail_type: detail_type.into(), detail: full } }
+        Entry {
+            id,
+            group: format!("user#{user_id}"),
+            message: Message::Event { detail_type: detail_type.into(), detail: full },
+        }
     }
 
-    /// A job for the chat delivery FIFO queue; `group` keeps a conversation in order.
+    /// A job for the chat delivery FIFO queue; `group` (the conversation) keeps it in order.
     pub fn chat_delivery(id: &str, group: &str, body: Value) -> Entry {
-        Entry { id: id.into(), message: Message::ChatDelivery { group: group.into(), body } }
+        Entry {
+            id: id.into(),
+            group: format!("chat#{group}"),
+            message: Message::ChatDelivery { group: group.into(), body },
+        }
     }
 
     /// The transaction item that records this entry alongside the change that causes it.
     pub fn put(&self, app: &App) -> Result<TransactWriteItem, ApiError> {
+        let now = crate::clock::now_secs();
+        let stored = Stored {
+            group: self.group.clone(),
+            event_id: self.id.clone(),
+            payload: serde_json::to_string(&self.message).map_err(ApiError::internal)?,
+            created_at: now,
+            expires_at: now + RETENTION_SECS,
+        };
         let put = Put::builder()
-            .table_name(app.table(Table::Outbox)?)
-            .item("eventId", s(&self.id))
-            .item("payload", s(serde_json::to_string(&self.message).map_err(ApiError::internal)?))
-            .item("createdAt", n(crate::clock::now_secs()))
+            .table_name(app.table(Table::OUTBOX)?)
+            .set_item(Some(serde_dynamo::to_item(stored)?))
             .condition_expression("attribute_not_exists(eventId)")
             .build()
             .map_err(ApiError::internal)?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    fn from_item(item: &Item) -> Option<Entry> {
-        Some(Entry { id: get_s(item, "eventId")?.into(), message: serde_json::from_str(get_s(item, "payload")?).ok()? })
+    /// The entry a stream record's new image holds.
+    pub fn from_image(image: impl Into<serde_dynamo::Item>) -> Result<Entry, ApiError> {
+        let stored: Stored = serde_dynamo::from_item(image.into())?;
+        let message = serde_json::from_str(&stored.payload)
+            .map_err(|e| ApiError::internal(format!("outbox entry {}: {e}", stored.event_id)))?;
+        Ok(Entry { id: stored.event_id, group: stored.group, message })
     }
 }
 
-/// Sends committed entries now. Failures are logged, never returned: the change already happened
-/// and the relay will send what is left.
-pub async fn dispatch(app: &App, entries: &[Entry]) {
-    for entry in entries {
-        match send(app, entry).await {
-            Ok(()) => {
-                if let Err(err) = forget(app, &entry.id).await {
-                    tracing::warn!(id = %entry.id, error = ?err, "sent but not removed from the outbox; the relay may resend it");
-                }
-            }
-            Err(err) => {
-                tracing::warn!(id = %entry.id, error = ?err, "dispatch failed; left in the outbox for the relay")
-            }
-        }
-    }
-}
-
-async fn send(app: &App, entry: &Entry) -> Result<(), ApiError> {
+/// Sends one entry to where it goes: the bus or the chat delivery queue.
+pub async fn send(app: &App, entry: &Entry) -> Result<(), ApiError> {
     match &entry.message {
         Message::Event { detail_type, detail } => {
             let request = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
@@ -123,54 +140,6 @@ async fn send(app: &App, entry: &Entry) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn forget(app: &App, id: &str) -> Result<(), ApiError> {
-    app.db.delete_item().table_name(app.table(Table::Outbox)?).key("eventId", s(id)).send().await?;
-    Ok(())
-}
-
-/// Sends and removes every entry at least `older_than_secs` old; returns how many were sent.
-/// The outbox is empty in steady state, so this Scan reads next to nothing.
-pub async fn relay(app: &App, older_than_secs: u64) -> Result<usize, ApiError> {
-    let cutoff = crate::clock::now_secs().saturating_sub(older_than_secs);
-    let (mut sent, mut failed) = (0, 0);
-    let mut start: Option<Item> = None;
-    loop {
-        let out = app
-            .db
-            .scan()
-            .table_name(app.table(Table::Outbox)?)
-            .filter_expression("createdAt <= :cutoff")
-            .expression_attribute_values(":cutoff", n(cutoff))
-            .set_exclusive_start_key(start)
-            .send()
-            .await?;
-        let mut entries: Vec<(u64, Entry)> =
-            out.items().iter().filter_map(|i| Some((get_n(i, "createdAt")?, Entry::from_item(i)?))).collect();
-        // Oldest first, so a conversation's delivery jobs keep their order where possible.
-        entries.sort_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)));
-        for (_, entry) in &entries {
-            // One entry that cannot be sent must not hold back the others.
-            match send(app, entry).await {
-                Ok(()) => {
-                    forget(app, &entry.id).await?;
-                    sent += 1;
-                }
-                Err(err) => {
-                    tracing::error!(id = %entry.id, error = ?err, "relay could not send an outbox entry");
-                    failed += 1;
-                }
-            }
-        }
-        match out.last_evaluated_key {
-            Some(key) => start = Some(key),
-            None if failed > 0 => {
-                return Err(ApiError::Unavailable(format!("{failed} outbox entries not sent; {sent} sent")))
-            }
-            None => return Ok(sent),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,15 +153,29 @@ mod tests {
         assert_eq!(detail["eventId"], e.id.as_str());
         assert_eq!(detail["userId"], "u1");
         assert_eq!(detail["gameId"], 10);
+        assert_eq!(e.group, "user#u1", "a player's events keep their order");
     }
 
     #[test]
     fn entries_survive_their_storage_round_trip() {
         let e = Entry::chat_delivery("m1", "a#b", json!({ "text": "hi" }));
-        let item = Item::from([
-            ("eventId".to_string(), s("m1")),
-            ("payload".to_string(), s(serde_json::to_string(&e.message).unwrap())),
-        ]);
-        assert_eq!(Entry::from_item(&item), Some(e));
+        let stored = Stored {
+            group: e.group.clone(),
+            event_id: e.id.clone(),
+            payload: serde_json::to_string(&e.message).unwrap(),
+            created_at: 1,
+            expires_at: 2,
+        };
+        let item: serde_dynamo::Item = serde_dynamo::to_item(stored).unwrap();
+        assert_eq!(Entry::from_image(item).unwrap(), e);
+    }
+
+    #[test]
+    fn a_malformed_entry_is_an_error_not_a_skip() {
+        let item: serde_dynamo::Item = serde_dynamo::to_item(
+            json!({ "group": "g", "eventId": "e", "payload": "{", "createdAt": 1, "expiresAt": 2 }),
+        )
+        .unwrap();
+        assert!(Entry::from_image(item).is_err());
     }
 }

@@ -1,15 +1,19 @@
 //! Buying gems: the payment-provider port, the sandbox provider, and the purchase flow.
 //!
-//! Flow: claim the Idempotency-Key (pending) -> charge the provider with a key derived from it ->
-//! one transaction credits the wallet, writes the ledger entry and completes the claim. If the
-//! function dies after the charge, the claim stays pending; a client retry or the reconciler
-//! charges again with the same provider key (the provider returns the first charge) and credits.
+//! Flow: claim the Idempotency-Key (pending; a request without a key gets a fresh one, so it is
+//! just as crash-safe) -> charge the provider with a key derived from ours and the request ->
+//! one money-flow transaction credits the wallet, writes the ledger entry, records the charge as
+//! credited and completes the claim with the response. If the function dies after the charge,
+//! the claim stays pending; a client retry or the reconciler looks the charge up with the same
+//! provider key and credits it, once.
 
 use crate::app::{App, Table};
 use crate::domain::money::{self, LedgerKind};
 use crate::error::ApiError;
+use crate::flows::money::Idempotency;
+use crate::flows::{MoneyFlow, Step, WalletChange};
 use crate::outbox;
-use crate::store::{self, get_s, idempotency, n, s, TxOutcome};
+use crate::store::{self, get_n, get_s, idempotency, n, s, wallet};
 use serde_json::{json, Value};
 use std::future::Future;
 use std::time::Duration;
@@ -20,7 +24,7 @@ const BALANCE_FIELD: &str = "newBalance";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChargeOutcome {
-    Succeeded { charge_id: String },
+    Succeeded { charge_id: String, amount_pence: u64 },
     Declined { reason: String },
 }
 
@@ -42,7 +46,8 @@ pub trait PaymentProvider: Send + Sync {
 /// A test gateway that behaves like a real one, keeping its charges in its own table.
 /// Tokens: `tok_visa`, `tok_mastercard` succeed; `tok_declined`, `tok_insufficient_funds`
 /// decline; `tok_flaky` fails transiently on the first attempt of each key; `tok_unavailable`
-/// always fails transiently. Any other token is declined as unknown.
+/// always fails transiently. Any other method name (seed 002's `credit_card`, `paypal`, ...)
+/// is a sandbox wallet that succeeds.
 pub struct SandboxProvider<'a> {
     pub app: &'a App,
 }
@@ -60,7 +65,7 @@ impl SandboxProvider<'_> {
             .app
             .db
             .update_item()
-            .table_name(self.app.table(Table::SandboxCharges).map_err(Self::transient)?)
+            .table_name(self.app.table(Table::SANDBOX_CHARGES).map_err(Self::transient)?)
             .key("key", s(format!("attempts#{key}")))
             .update_expression("ADD attempts :one")
             .expression_attribute_values(":one", n(1))
@@ -85,15 +90,12 @@ impl PaymentProvider for SandboxProvider<'_> {
             _ => {}
         }
         let outcome = match method {
-            "tok_visa" | "tok_mastercard" | "tok_flaky" => {
-                ChargeOutcome::Succeeded { charge_id: format!("ch_{}", uuid::Uuid::new_v4().simple()) }
-            }
             "tok_declined" => ChargeOutcome::Declined { reason: "card_declined".into() },
             "tok_insufficient_funds" => ChargeOutcome::Declined { reason: "insufficient_funds".into() },
-            _ => ChargeOutcome::Declined { reason: "unknown_payment_method".into() },
+            _ => ChargeOutcome::Succeeded { charge_id: format!("ch_{}", uuid::Uuid::new_v4().simple()), amount_pence },
         };
         let (status, charge_id, reason) = match &outcome {
-            ChargeOutcome::Succeeded { charge_id } => ("succeeded", charge_id.as_str(), ""),
+            ChargeOutcome::Succeeded { charge_id, .. } => ("succeeded", charge_id.as_str(), ""),
             ChargeOutcome::Declined { reason } => ("declined", "", reason.as_str()),
         };
         // First writer wins: a concurrent charge with the same key returns the stored outcome.
@@ -101,7 +103,7 @@ impl PaymentProvider for SandboxProvider<'_> {
             .app
             .db
             .put_item()
-            .table_name(self.app.table(Table::SandboxCharges).map_err(Self::transient)?)
+            .table_name(self.app.table(Table::SANDBOX_CHARGES).map_err(Self::transient)?)
             .item("key", s(key))
             .item("status", s(status))
             .item("chargeId", s(charge_id))
@@ -122,16 +124,17 @@ impl PaymentProvider for SandboxProvider<'_> {
             .app
             .db
             .get_item()
-            .table_name(self.app.table(Table::SandboxCharges).map_err(Self::transient)?)
+            .table_name(self.app.table(Table::SANDBOX_CHARGES).map_err(Self::transient)?)
             .key("key", s(key))
             .consistent_read(true)
             .send()
             .await
             .map_err(Self::transient)?;
         Ok(out.item.map(|item| match get_s(&item, "status") {
-            Some("succeeded") => {
-                ChargeOutcome::Succeeded { charge_id: get_s(&item, "chargeId").unwrap_or_default().into() }
-            }
+            Some("succeeded") => ChargeOutcome::Succeeded {
+                charge_id: get_s(&item, "chargeId").unwrap_or_default().into(),
+                amount_pence: get_n(&item, "amountPence").unwrap_or_default(),
+            },
             _ => ChargeOutcome::Declined { reason: get_s(&item, "reason").unwrap_or_default().into() },
         }))
     }
@@ -147,12 +150,12 @@ pub struct GemPurchase {
 impl GemPurchase {
     pub fn new(amount: i64, payment_method: &str) -> Result<GemPurchase, ApiError> {
         let gems = money::purchase_amount(amount)?;
-        let method_ok = (3..=64).contains(&payment_method.len())
-            && payment_method.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let method_ok = (2..=64).contains(&payment_method.len())
+            && payment_method.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b));
         if !method_ok {
             return Err(ApiError::validation(
                 "paymentMethod",
-                "paymentMethod must be a payment token such as `tok_visa`",
+                "paymentMethod must be a payment method name or token such as `credit_card` or `tok_visa`",
             ));
         }
         Ok(GemPurchase { gems, payment_method: payment_method.into() })
@@ -165,25 +168,31 @@ impl GemPurchase {
 
 const CHARGE_ATTEMPTS: u32 = 3;
 
-/// Buys gems for a player, exactly once per Idempotency-Key. Returns the response body.
+/// Buys gems for a player: exactly once per Idempotency-Key, and a new purchase per request
+/// without one. Returns the response body.
 pub async fn buy_gems<P: PaymentProvider>(
     app: &App,
     provider: &P,
     user_id: &str,
-    key: &str,
+    key: Option<&str>,
     purchase: &GemPurchase,
 ) -> Result<Value, ApiError> {
     let request = purchase.request_json();
-    let guard = idempotency::Guard::new(user_id, OPERATION, key, &request);
-    if let Err(existing) = idempotency::claim(app, &guard, OPERATION, user_id, &request).await? {
-        return idempotency::replay(app, &guard, &existing, user_id, BALANCE_FIELD).await;
+    let key = key.map_or_else(|| format!("auto-{}", uuid::Uuid::new_v4()), str::to_owned);
+    let guard = idempotency::Guard::new(user_id, OPERATION, &key, &request);
+    let (claim, seen) =
+        tokio::join!(idempotency::claim(app, &guard, OPERATION, user_id, &request), wallet::read(app, user_id));
+    if let Err(existing) = claim? {
+        return existing.replay(&guard).map(|(_, body)| body);
     }
-    let external_key = guard.external_key();
+    let seen = seen?;
+    let price = money::price_in_pence(purchase.gems);
     let mut last_failure = String::new();
     for attempt in 0..CHARGE_ATTEMPTS {
-        match provider.charge(&external_key, money::price_in_pence(purchase.gems), &purchase.payment_method).await {
-            Ok(ChargeOutcome::Succeeded { charge_id }) => {
-                return credit_charge(app, &guard, user_id, purchase.gems, &charge_id).await;
+        match provider.charge(&guard.external_key(), price, &purchase.payment_method).await {
+            Ok(ChargeOutcome::Succeeded { charge_id, amount_pence }) => {
+                check_charged(&charge_id, amount_pence, price)?;
+                return credit_charge(app, &guard, user_id, purchase.gems, &charge_id, seen).await;
             }
             Ok(ChargeOutcome::Declined { reason }) => {
                 idempotency::forget(app, &guard.record_key).await?;
@@ -199,44 +208,40 @@ pub async fn buy_gems<P: PaymentProvider>(
     Err(ApiError::Unavailable(format!("payment provider: {last_failure}")))
 }
 
-/// Credits a successful charge: wallet, ledger and the claim's completion in one transaction.
+/// A charge is credited only for what it charged: a mismatch is left pending for an operator.
+fn check_charged(charge_id: &str, charged: u64, expected: u64) -> Result<(), ApiError> {
+    if charged != expected {
+        return Err(ApiError::internal(format!("charge {charge_id} was for {charged} pence, not {expected}")));
+    }
+    Ok(())
+}
+
+/// Credits a successful charge through the money flow: wallet, ledger entry, the charge recorded
+/// as credited, the claim completed with the response, and the event, in one transaction.
 pub async fn credit_charge(
     app: &App,
     guard: &idempotency::Guard,
     user_id: &str,
     gems: u64,
     charge_id: &str,
+    seen: Option<i64>,
 ) -> Result<Value, ApiError> {
-    let body = json!({
-        "message": "Currency purchased successfully",
-        "amount": gems,
-        "chargeId": charge_id,
-    });
-    let purchased =
-        outbox::Entry::event("CurrencyPurchased", user_id, json!({ "amount": gems, "chargeId": charge_id }));
-    let items = vec![
-        store::wallet::credit(app, user_id, gems)?,
-        store::ledger::entry(app, user_id, LedgerKind::CurrencyPurchase, gems, charge_id)?,
-        idempotency::complete_claim(app, &guard.record_key, &body)?,
-        purchased.put(app)?,
-    ];
-    match store::transact(&app.db, items).await? {
-        // Publishing and reading the new balance are independent: do both at once.
-        TxOutcome::Committed => {
-            let (_, body) = tokio::join!(
-                outbox::dispatch(app, std::slice::from_ref(&purchased)),
-                idempotency::finish(app, &guard.record_key, body, user_id, BALANCE_FIELD)
-            );
-            body
-        }
-        outcome if outcome.failed_at(2) => {
-            // Someone else (a concurrent retry or the reconciler) credited this charge first.
-            let record =
-                idempotency::load(app, guard).await?.ok_or_else(|| ApiError::internal("completed claim vanished"))?;
-            idempotency::replay(app, guard, &record, user_id, BALANCE_FIELD).await
-        }
-        other => Err(ApiError::internal(format!("credit cancelled: {other:?}"))),
-    }
+    let flow = MoneyFlow {
+        app,
+        user_id,
+        change: WalletChange::Credit(gems),
+        idempotency: Idempotency::Claim(guard),
+        balance_field: BALANCE_FIELD,
+    };
+    flow.run(seen, |tx| {
+        let purchased =
+            outbox::Entry::event("CurrencyPurchased", user_id, json!({ "amount": gems, "chargeId": charge_id }));
+        tx.add(Step::LedgerEntry, store::ledger::entry(app, user_id, LedgerKind::CurrencyPurchase, gems, charge_id)?);
+        tx.add(Step::ChargeCredited, idempotency::charge_once(app, charge_id, user_id)?);
+        tx.add(Step::OutboxEntry, purchased.put(app)?);
+        Ok(json!({ "message": "Currency purchased successfully", "amount": gems, "chargeId": charge_id }))
+    })
+    .await
 }
 
 /// Completes every abandoned purchase: credits charges that succeeded, forgets the rest.
@@ -251,9 +256,11 @@ pub async fn reconcile<P: PaymentProvider>(app: &App, provider: &P) -> Result<us
         let request: Value = serde_json::from_str(request).map_err(ApiError::internal)?;
         let guard = idempotency::Guard { record_key: key.clone(), request_hash: record.request_hash.clone() };
         match provider.lookup(&guard.external_key()).await.map_err(|e| ApiError::Unavailable(e.0))? {
-            Some(ChargeOutcome::Succeeded { charge_id }) => {
+            Some(ChargeOutcome::Succeeded { charge_id, amount_pence }) => {
                 let gems = request["amount"].as_u64().ok_or_else(|| ApiError::internal("claim has no amount"))?;
-                credit_charge(app, &guard, user_id, gems, &charge_id).await?;
+                check_charged(&charge_id, amount_pence, money::price_in_pence(gems))?;
+                let seen = wallet::read(app, user_id).await?;
+                credit_charge(app, &guard, user_id, gems, &charge_id, seen).await?;
                 credited += 1;
             }
             _ => idempotency::forget(app, &key).await?,

@@ -145,30 +145,187 @@ async fn redelivered_jobs_and_events_add_nothing() {
     assert_eq!(notes.iter().filter(|n| n["notificationId"] == first["notificationId"]).count(), 1);
 }
 
-/// EventBridge is unreachable when the purchase commits: the purchase still succeeds, its event
-/// waits in the outbox, and the relay (the real function, invoked) delivers it later.
+/// The bus is unreachable when a purchase commits: the purchase still succeeds (the request
+/// makes no bus call), the publisher fails and the stream retries it, and once the bus is back
+/// the event arrives, once.
 #[tokio::test]
-async fn an_event_the_bus_could_not_take_is_kept_and_relayed() {
+async fn an_event_published_while_the_bus_is_down_arrives_once_after_it_is_back() {
     let s = stack();
     let p = funded(s, 1_000).await;
-    let unreachable = aws_sdk_eventbridge::Client::from_conf(
-        aws_sdk_eventbridge::config::Builder::from(&platform::app::sdk_config().await)
-            .endpoint_url("http://127.0.0.1:9")
-            .retry_config(aws_sdk_eventbridge::config::retry::RetryConfig::disabled())
-            .build(),
-    );
-    let app = s.app(s.dynamo().await).await.with_events_client(unreachable);
-    let game = platform::store::catalog::game(&app, 20).await.unwrap();
-    let response = platform::store::orders::purchase(&app, &p.user_id, "outbox-purchase", &game).await.unwrap();
-    assert_eq!(response["gameId"], 20, "the purchase does not fail with the bus");
-    assert_eq!(p.balance(s).await, 1_000 - game.price_gems as i64);
-
-    let relayed: Value = s.invoke("events-relay", &json!({ "olderThanSeconds": 0 })).await;
-    assert!(relayed["sent"].as_u64().unwrap() >= 1, "{relayed}");
-    let notes = eventually("the relayed notification", WAIT, || async {
+    let refused_before = s.bus.refused();
+    s.bus.set_down(true);
+    let key = uuid::Uuid::new_v4().to_string();
+    let r = s.post_keyed("/store/purchase", &p.token, &key, &json!({ "gameId": 20 })).await;
+    eventually("the publisher to find the bus down", WAIT, || async {
+        (s.bus.refused() > refused_before).then_some(())
+    })
+    .await;
+    let notes_while_down = p.notifications(s).await;
+    s.bus.set_down(false);
+    assert_eq!(r.status, StatusCode::OK, "the purchase does not depend on the bus: {:?}", r.body);
+    assert!(!notes_while_down.iter().any(|n| n["type"] == "GamePurchased"));
+    let notes = eventually("the event after the bus is back", WAIT, || async {
         let n = p.notifications(s).await;
         n.iter().any(|x| x["type"] == "GamePurchased").then_some(n)
     })
     .await;
     assert_eq!(notes.iter().filter(|x| x["type"] == "GamePurchased").count(), 1);
+}
+
+/// An outbox record the publisher can never send is given up on after the bounded retries: it
+/// lands on the on-failure queue (naming its stream position) and the records behind it flow.
+#[tokio::test]
+async fn an_outbox_record_that_always_fails_reaches_the_failure_queue_without_blocking_the_rest() {
+    let s = stack();
+    let db = s.dynamo().await;
+    let poison_id = format!("poison-{}", uuid::Uuid::new_v4());
+    let outbox = s.template.table_name("OutboxTable").unwrap().to_owned();
+    let text = |v: &str| aws_sdk_dynamodb::types::AttributeValue::S(v.to_owned());
+    db.put_item()
+        .table_name(&outbox)
+        .item("group", text(&format!("test#{poison_id}")))
+        .item("eventId", text(&poison_id))
+        .item("payload", text("{ not an outbox message"))
+        .item("createdAt", aws_sdk_dynamodb::types::AttributeValue::N("0".into()))
+        .item("expiresAt", aws_sdk_dynamodb::types::AttributeValue::N("0".into()))
+        .send()
+        .await
+        .unwrap();
+    let p = funded(s, 100).await;
+    eventually("the purchase notification behind the poison record", WAIT, || async {
+        p.notifications(s).await.iter().any(|n| n["type"] == "CurrencyPurchased").then_some(())
+    })
+    .await;
+    let streams = aws_sdk_dynamodbstreams::Client::new(&platform::app::sdk_config().await);
+    let named = eventually("the poison record on the failure queue", WAIT, || async {
+        for body in peek(s, "OutboxPublishFailuresQueue").await {
+            let failure: Value = serde_json::from_str(&body).ok()?;
+            let info = &failure["DDBStreamBatchInfo"];
+            let start = info["startSequenceNumber"].as_str()?;
+            let iterator = streams
+                .get_shard_iterator()
+                .stream_arn(info["streamArn"].as_str()?)
+                .shard_id(info["shardId"].as_str()?)
+                .shard_iterator_type(aws_sdk_dynamodbstreams::types::ShardIteratorType::AtSequenceNumber)
+                .sequence_number(start)
+                .send()
+                .await
+                .ok()?
+                .shard_iterator?;
+            let records = streams.get_records().shard_iterator(iterator).limit(1).send().await.ok()?.records?;
+            let image = records.first()?.dynamodb.as_ref()?.new_image.as_ref()?;
+            if image.get("eventId")?.as_s().ok()? == &poison_id {
+                return Some(failure);
+            }
+        }
+        None
+    })
+    .await;
+    assert_eq!(named["DDBStreamBatchInfo"]["batchSize"], 1, "bisected down to the one bad record");
+    assert_eq!(named["requestContext"]["condition"], "RetryAttemptsExhausted");
+}
+
+/// A stream batch delivered twice (as Lambda may) publishes twice, and the consumers absorb it:
+/// one notification, one inbox entry.
+#[tokio::test]
+async fn a_redelivered_stream_batch_adds_no_notification_or_inbox_entry() {
+    let s = stack();
+    let (ann, bob) = (s.new_player().await, s.new_player().await);
+    let r =
+        s.post("/chat/messages", Some(&ann.token), &json!({ "recipientId": bob.user_id, "text": "once only" })).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let conversation = r.body["conversationId"].as_str().unwrap().to_owned();
+    eventually("the first delivery and its notification", WAIT, || async {
+        let inbox = s.get("/chat/conversations", Some(&bob.token)).await.body;
+        let noted = bob.notifications(s).await.iter().any(|n| n["type"] == "MessageSent");
+        (inbox["totalUnread"] == 1 && noted).then_some(())
+    })
+    .await;
+
+    // The outbox records of that send, as the stream carried them, delivered again.
+    let db = s.dynamo().await;
+    let outbox = s.template.table_name("OutboxTable").unwrap().to_owned();
+    let mut records = Vec::new();
+    for group in [format!("chat#{conversation}"), format!("user#{}", ann.user_id)] {
+        let items = db
+            .query()
+            .table_name(&outbox)
+            .key_condition_expression("#g = :g")
+            .expression_attribute_names("#g", "group")
+            .expression_attribute_values(":g", aws_sdk_dynamodb::types::AttributeValue::S(group))
+            .send()
+            .await
+            .unwrap()
+            .items
+            .unwrap_or_default();
+        for (i, item) in items.iter().enumerate() {
+            let image: serde_json::Map<String, Value> = item
+                .iter()
+                .map(|(k, v)| match v {
+                    aws_sdk_dynamodb::types::AttributeValue::N(n) => (k.clone(), json!({ "N": n })),
+                    other => (k.clone(), json!({ "S": other.as_s().unwrap() })),
+                })
+                .collect();
+            records.push(json!({
+                "eventID": format!("redelivery-{i}"), "eventName": "INSERT", "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb", "awsRegion": "us-east-1",
+                "dynamodb": { "NewImage": image, "SequenceNumber": format!("{}", 900 + records.len()), "SizeBytes": 100, "StreamViewType": "NEW_IMAGE" },
+            }));
+        }
+    }
+    assert!(records.len() >= 2, "the delivery job and the MessageSent event");
+    let answer = s.invoke("outbox-publish", &json!({ "Records": records })).await;
+    assert_eq!(answer["batchItemFailures"], json!([]), "{answer}");
+
+    let sqs = s.sqs().await;
+    for queue in ["NotificationsQueue", "ChatDeliveryQueue"] {
+        let url = s.queue_url(queue).await;
+        eventually("the redelivered messages consumed", WAIT, || async {
+            use aws_sdk_sqs::types::QueueAttributeName as A;
+            let attrs =
+                sqs.get_queue_attributes().queue_url(&url).attribute_names(A::All).send().await.ok()?.attributes?;
+            let zero = |k: A| attrs.get(&k).is_none_or(|v| v == "0");
+            (zero(A::ApproximateNumberOfMessages) && zero(A::ApproximateNumberOfMessagesNotVisible)).then_some(())
+        })
+        .await;
+    }
+    assert_eq!(s.get("/chat/conversations", Some(&bob.token)).await.body["totalUnread"], 1);
+    let notes = bob.notifications(s).await;
+    assert_eq!(notes.iter().filter(|n| n["type"] == "MessageSent").count(), 1);
+}
+
+/// Messages sent one after another reach the inbox in the order they were sent: the outbox
+/// groups them by conversation (one stream partition) and the FIFO queue by conversation.
+#[tokio::test]
+async fn chat_messages_sent_in_order_are_delivered_in_order() {
+    let s = stack();
+    let (ann, bob) = (s.new_player().await, s.new_player().await);
+    let mut sent = Vec::new();
+    for i in 0..8 {
+        let r = s
+            .post("/chat/messages", Some(&ann.token), &json!({ "recipientId": bob.user_id, "text": format!("n{i}") }))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        sent.push(r.body["messageId"].as_str().unwrap().to_owned());
+    }
+    let path = format!("/chat/conversations/{}/messages?limit=100", ann.user_id);
+    let messages = eventually("every message delivered", WAIT, || async {
+        let list = s.get(&path, Some(&bob.token)).await.body["messages"].as_array().cloned().unwrap_or_default();
+        (list.len() == sent.len() && list.iter().all(|m| m["delivered"] == true)).then_some(list)
+    })
+    .await;
+    let mut by_delivery: Vec<(String, String)> = messages
+        .iter()
+        .map(|m| (sortable(m["deliveredAt"].as_str().unwrap()), m["messageId"].as_str().unwrap().to_owned()))
+        .collect();
+    by_delivery.sort();
+    let delivered: Vec<String> = by_delivery.into_iter().map(|(_, id)| id).collect();
+    assert_eq!(delivered, sent, "delivered in the order sent");
+}
+
+/// An RFC 3339 UTC time with its fraction padded to nanoseconds, so strings sort as times.
+fn sortable(time: &str) -> String {
+    let time = time.trim_end_matches('Z');
+    let (whole, fraction) = time.split_once('.').unwrap_or((time, ""));
+    format!("{whole}.{fraction:0<9}")
 }

@@ -104,12 +104,24 @@ async fn sandbox_declines_change_nothing_and_transient_failures_are_retried() {
         .post_keyed(
             "/account/buy-currency",
             &p.token,
-            "unknown-1",
-            &json!({ "amount": 100, "paymentMethod": "tok_stolen" }),
+            "no-funds-1",
+            &json!({ "amount": 100, "paymentMethod": "tok_insufficient_funds" }),
         )
         .await;
     r.assert_problem(402, "payment_declined");
     assert_eq!(p.balance(s).await, 0);
+
+    // A decline releases its key: the same key with a card that works is a new, successful charge.
+    let r = s
+        .post_keyed(
+            "/account/buy-currency",
+            &p.token,
+            "declined-1",
+            &json!({ "amount": 100, "paymentMethod": "tok_visa" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["newBalance"], 100);
 
     // Fails once at the provider, succeeds on our retry with the same provider key: one credit.
     let r = s
@@ -121,7 +133,7 @@ async fn sandbox_declines_change_nothing_and_transient_failures_are_retried() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    assert_eq!(r.body["newBalance"], 300);
+    assert_eq!(r.body["newBalance"], 400);
 
     // Never reachable: 503, nothing credited, and the same key may be retried straight away.
     let down = json!({ "amount": 50, "paymentMethod": "tok_unavailable" });
@@ -131,8 +143,8 @@ async fn sandbox_declines_change_nothing_and_transient_failures_are_retried() {
     s.post_keyed("/account/buy-currency", &p.token, "down-key-1", &down)
         .await
         .assert_problem(503, "service_unavailable");
-    assert_eq!(p.balance(s).await, 300);
-    assert_eq!(p.ledger_sum(s).await, 300);
+    assert_eq!(p.balance(s).await, 400);
+    assert_eq!(p.ledger_sum(s).await, 400);
 }
 
 /// The function dies after the card was charged and before the credit: the scheduled reconciler
@@ -155,7 +167,7 @@ async fn a_charge_whose_function_died_is_credited_once_by_the_reconciler() {
     // ... and here the invocation died. Its lock runs out:
     app.db
         .update_item()
-        .table_name(app.table(platform::Table::Idempotency).unwrap())
+        .table_name(app.table(platform::Table::IDEMPOTENCY).unwrap())
         .key("key", platform::store::s(&guard.record_key))
         .update_expression("SET lockedUntil = :past")
         .expression_attribute_values(":past", platform::store::n(1))

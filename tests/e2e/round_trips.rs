@@ -1,46 +1,111 @@
-//! DynamoDB round trips per request, counted with an SDK interceptor on the real handler:
-//! a pull of 1 and a pull of 10 are each exactly one TransactWriteItems.
+//! Round trips per request, counted with an SDK interceptor on the real handlers (DynamoDB, SQS
+//! and EventBridge clients alike): the calls of each money request are asserted exactly, and none
+//! of them talks to the bus or a queue (events leave through the outbox's stream).
 
 use platform_tests::{stack, CallCounter};
 use serde_json::json;
 
-fn pull_request(token: &str, key: &str, body: serde_json::Value) -> lambda_http::Request {
-    lambda_http::http::Request::builder()
+fn request(path: &str, token: &str, key: Option<&str>, body: serde_json::Value) -> lambda_http::Request {
+    let mut builder = lambda_http::http::Request::builder()
         .method("POST")
-        .uri("/gacha/pull")
+        .uri(path)
         .header("authorization", format!("Bearer {token}"))
-        .header("idempotency-key", key)
-        .header("content-type", "application/json")
-        .body(lambda_http::Body::Text(body.to_string()))
-        .unwrap()
+        .header("content-type", "application/json");
+    if let Some(key) = key {
+        builder = builder.header("idempotency-key", key);
+    }
+    builder.body(lambda_http::Body::Text(body.to_string())).unwrap()
+}
+
+fn sorted(calls: &[String]) -> Vec<&str> {
+    let mut calls: Vec<&str> = calls.iter().map(String::as_str).collect();
+    calls.sort_unstable();
+    calls
 }
 
 #[tokio::test]
-async fn a_pull_of_one_and_a_pull_of_ten_are_each_one_transaction() {
+async fn a_pull_is_a_wallet_read_then_one_transaction_and_a_replay_writes_nothing_more() {
     let s = stack();
     let p = s.new_player().await;
-    assert_eq!(p.buy(s, 160 + 1600).await.status.as_u16(), 200);
+    assert_eq!(p.buy(s, 160 * 3 + 1600 * 2).await.status.as_u16(), 200);
     let counter = CallCounter::default();
-    let app = s.app(s.dynamo_with(counter.clone()).await).await;
+    let app = s.counted_app(&counter).await;
+    // The first pull of an instance also reads the banner, alongside the wallet.
+    let warm = gacha_pull::handle(request("/gacha/pull", &p.token, None, json!({})), &app).await.unwrap();
+    assert_eq!(warm.status(), 200);
+    assert_eq!(sorted(&counter.take()), ["GetItem", "GetItem", "TransactWriteItems"]);
 
     for (key, count) in [("rt-key-one", 1), ("rt-key-ten", 10)] {
-        counter.take();
-        let response = gacha_pull::handle(pull_request(&p.token, key, json!({ "count": count })), &app).await.unwrap();
+        let response = gacha_pull::handle(request("/gacha/pull", &p.token, Some(key), json!({ "count": count })), &app)
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
-        let calls = counter.take();
-        assert_eq!(calls.iter().filter(|c| *c == "TransactWriteItems").count(), 1, "{calls:?}");
-        // Banner read and the transaction, then (concurrently) clearing the published event from
-        // the outbox, the balance read and the stored final response: nothing else.
-        assert_eq!(calls[..2], ["GetItem", "TransactWriteItems"], "count {count}");
-        let mut after: Vec<&str> = calls[2..].iter().map(String::as_str).collect();
-        after.sort_unstable();
-        assert_eq!(after, ["DeleteItem", "GetItem", "UpdateItem"], "count {count}");
+        assert_eq!(
+            counter.take(),
+            ["GetItem", "TransactWriteItems"],
+            "pull x{count}: wallet read, then the transaction"
+        );
     }
-    assert_eq!(p.balance(s).await, 0);
-
-    // A replay moves nothing: no transaction commits and the stored answer is returned.
-    counter.take();
-    let replay = gacha_pull::handle(pull_request(&p.token, "rt-key-ten", json!({ "count": 10 })), &app).await.unwrap();
+    let replay = gacha_pull::handle(request("/gacha/pull", &p.token, Some("rt-key-ten"), json!({ "count": 10 })), &app)
+        .await
+        .unwrap();
     assert_eq!(replay.status(), 200);
-    assert_eq!(p.balance(s).await, 0);
+    assert_eq!(
+        counter.take(),
+        ["GetItem", "TransactWriteItems"],
+        "the cancelled transaction returns the stored answer"
+    );
+    assert_eq!(p.balance(s).await, 160 + 1600, "the replay moved nothing");
+}
+
+#[tokio::test]
+async fn a_purchase_reads_the_game_and_wallet_together_then_commits_once() {
+    let s = stack();
+    let p = s.new_player().await;
+    assert_eq!(p.buy(s, 1_000).await.status.as_u16(), 200);
+    let counter = CallCounter::default();
+    let app = s.counted_app(&counter).await;
+    let response = store_purchase::handle(
+        request("/store/purchase", &p.token, Some("rt-purchase-key"), json!({ "gameId": 20 })),
+        &app,
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    let calls = counter.take();
+    assert_eq!(sorted(&calls[..2]), ["GetItem", "GetItem"], "game and wallet, in parallel");
+    assert_eq!(calls[2..], ["TransactWriteItems"]);
+}
+
+#[tokio::test]
+async fn buying_gems_claims_charges_and_credits_in_one_transaction() {
+    let s = stack();
+    let p = s.new_player().await;
+    let counter = CallCounter::default();
+    let app = s.counted_app(&counter).await;
+    let body = json!({ "amount": 500, "paymentMethod": "tok_visa" });
+    let response =
+        account_buy_currency::handle(request("/account/buy-currency", &p.token, Some("rt-buy-key-1"), body), &app)
+            .await
+            .unwrap();
+    assert_eq!(response.status(), 200);
+    let calls = counter.take();
+    assert_eq!(sorted(&calls[..2]), ["GetItem", "PutItem"], "the key's claim and the wallet read, in parallel");
+    assert_eq!(calls[2..4], ["GetItem", "PutItem"], "the sandbox provider looks the charge up, then records it");
+    assert_eq!(calls[4..], ["TransactWriteItems"]);
+}
+
+#[tokio::test]
+async fn a_chat_message_is_checked_then_stored_with_its_jobs_in_one_transaction() {
+    let s = stack();
+    let (ann, bob) = (s.new_player().await, s.new_player().await);
+    let counter = CallCounter::default();
+    let app = s.counted_app(&counter).await;
+    let body = json!({ "recipientId": bob.user_id, "text": "counted" });
+    let response = chat_send::handle(request("/chat/messages", &ann.token, None, body), &app).await.unwrap();
+    assert_eq!(response.status(), 201);
+    let calls = counter.take();
+    assert_eq!(calls[0], "UpdateItem", "the sender's rate-limit slot");
+    assert_eq!(sorted(&calls[1..3]), ["GetItem", "GetItem"], "recipient exists and has not blocked the sender");
+    assert_eq!(calls[3..], ["TransactWriteItems"]);
 }

@@ -215,9 +215,15 @@ async fn bad_store_input_is_rejected_and_changes_nothing() {
         .await
         .assert_problem(400, "validation_failed");
     s.post_keyed("/store/purchase", &p.token, "bad-store-2", &json!({})).await.assert_problem(400, "validation_failed");
-    s.call(reqwest::Method::POST, "/store/purchase", Some(&p.token), &[], Some(r#"{"gameId":10}"#))
-        .await
-        .assert_problem(400, "invalid_idempotency_key");
+    s.call(
+        reqwest::Method::POST,
+        "/store/purchase",
+        Some(&p.token),
+        &[("idempotency-key", "no")],
+        Some(r#"{"gameId":10}"#),
+    )
+    .await
+    .assert_problem(400, "invalid_idempotency_key");
     purchase(s, &p, 12_210).await.assert_problem(422, "insufficient_funds"); // GTA IV: 1,999 gems
     assert_eq!(p.balance(s).await, 1_000);
     assert!(p.all_pages(s, "/library", "games").await.is_empty());

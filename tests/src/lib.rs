@@ -15,6 +15,8 @@ pub struct Stack {
     pub base_url: String,
     pub secret: String,
     pub template: Template,
+    /// The functions reach EventBridge through this switchable proxy (the bus can be "down").
+    pub bus: std::sync::Arc<infra::faults::Proxy>,
 }
 
 /// One client per test thread: a pooled connection lives on the runtime that opened it, and each
@@ -46,23 +48,35 @@ pub fn stack() -> &'static Stack {
         let bin_dir =
             std::env::var("FUNCTIONS_BIN_DIR").map(PathBuf::from).unwrap_or_else(|_| repo_root().join("target/debug"));
         let log_dir = repo_root().join(".local/logs/tests");
-        let api = infra::LocalApi::new(&template_path, &params, bin_dir, Some(log_dir), 16).expect("local API");
         let (tx, rx) = std::sync::mpsc::channel();
         let deploy_template = template.clone();
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             runtime.block_on(async move {
+                let bus = infra::faults::Proxy::start(emulator_addr("EVENTBRIDGE")).await.expect("bus proxy");
+                let extra_env = vec![("AWS_ENDPOINT_URL_EVENTBRIDGE".to_string(), bus.url())];
+                let api = infra::LocalApi::new(&template_path, &params, bin_dir, Some(log_dir), 16, extra_env)
+                    .expect("local API");
                 infra::deploy::deploy(&deploy_template).await.expect("deploy to the emulators");
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send(listener.local_addr().unwrap()).unwrap();
+                tx.send((listener.local_addr().unwrap(), bus)).unwrap();
                 api.serve(listener).await.unwrap();
             });
         });
         // The first deploy loads the 27,075-game catalog (about 30 s on an idle machine, more on a
         // busy one); later ones find it loaded. A deadline, not a wait.
-        let addr = rx.recv_timeout(std::time::Duration::from_secs(300)).expect("local API started");
-        Stack { base_url: format!("http://{addr}"), secret, template }
+        let (addr, bus) = rx.recv_timeout(std::time::Duration::from_secs(300)).expect("local API started");
+        Stack { base_url: format!("http://{addr}"), secret, template, bus }
     })
+}
+
+/// Where the SDK reaches a service (`AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL`).
+fn emulator_addr(service: &str) -> std::net::SocketAddr {
+    let url = std::env::var(format!("AWS_ENDPOINT_URL_{service}"))
+        .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
+        .expect("AWS_ENDPOINT_URL is set by ./dev test");
+    let host_port = url.trim_start_matches("http://").trim_end_matches('/');
+    std::net::ToSocketAddrs::to_socket_addrs(host_port).expect("emulator address").next().expect("one address")
 }
 
 impl Stack {
@@ -73,6 +87,18 @@ impl Stack {
     /// An `App` like a function's, for in-process checks, with the given DynamoDB client.
     pub async fn app(&self, db: aws_sdk_dynamodb::Client) -> App {
         infra::deploy::app_for(db, &self.template, Ok(self.tokens())).await
+    }
+
+    /// An `App` whose DynamoDB, SQS and EventBridge calls are all recorded by `counter`.
+    pub async fn counted_app(&self, counter: &CallCounter) -> App {
+        let config = platform::app::sdk_config().await;
+        let sqs = aws_sdk_sqs::Client::from_conf(
+            aws_sdk_sqs::config::Builder::from(&config).interceptor(counter.clone()).build(),
+        );
+        let events = aws_sdk_eventbridge::Client::from_conf(
+            aws_sdk_eventbridge::config::Builder::from(&config).interceptor(counter.clone()).build(),
+        );
+        self.app(self.dynamo_with(counter.clone()).await).await.with_sqs_client(sqs).with_events_client(events)
     }
 
     /// A DynamoDB client on the emulator endpoint with `interceptor` installed.

@@ -1,4 +1,5 @@
-//! `POST /account/buy-currency`: charges a payment method and credits gems, once per Idempotency-Key.
+//! `POST /account/buy-currency`: charges a payment method and credits gems; with an
+//! Idempotency-Key, once per key.
 
 use lambda_http::Request;
 use platform::http::{idempotency_key, json_body, json_response, HttpResult};
@@ -18,6 +19,6 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let key = idempotency_key(&req)?;
     let body: BuyRequest = json_body(&req)?;
     let purchase = GemPurchase::new(body.amount, &body.payment_method)?;
-    let response = buy_gems(app, &SandboxProvider { app }, &player.user_id, &key, &purchase).await?;
+    let response = buy_gems(app, &SandboxProvider { app }, &player.user_id, key.as_deref(), &purchase).await?;
     json_response(200, &response)
 }

@@ -3,8 +3,8 @@
 
 use lambda_http::Request;
 use platform::http::{json_response, page_limit, path_param, query_param, HttpResult};
-use platform::store::{chat, page_of};
-use platform::{App, Table};
+use platform::store::chat;
+use platform::App;
 use serde_json::json;
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
@@ -13,16 +13,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let limit = page_limit(&req, 50, 100)?;
     let cursor = query_param(&req, "cursor");
     let conversation = chat::conversation_id(&player.user_id, &other);
-    let (items, next) = page_of(
-        app,
-        Table::Messages,
-        ("conversationId", &conversation),
-        ("messageId", false),
-        cursor.as_deref(),
-        limit,
-    )
-    .await?;
+    let (messages, next) = chat::messages_page(app, &conversation, cursor.as_deref(), limit).await?;
     chat::mark_read(app, &player.user_id, &other).await?;
-    let messages: Vec<_> = items.iter().map(chat::message_json).collect();
     json_response(200, &json!({ "conversationId": conversation, "messages": messages, "nextCursor": next }))
 }

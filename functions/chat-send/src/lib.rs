@@ -1,6 +1,7 @@
 //! `POST /chat/messages`: stores a message and queues its delivery (FIFO per conversation).
 
 use lambda_http::Request;
+use platform::flows;
 use platform::http::{json_body, json_response, HttpResult};
 use platform::store::chat;
 use platform::store::rate_limit::{self, Limit};
@@ -31,13 +32,15 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         });
     }
     rate_limit::consume(app, &format!("chat#{}", player.user_id), PER_SENDER).await?;
-    if !chat::user_exists(app, &recipient).await? {
+    let (exists, blocked) =
+        tokio::try_join!(chat::user_exists(app, &recipient), chat::is_blocked(app, &recipient, &player.user_id))?;
+    if !exists {
         return Err(ApiError::NotFound { code: "unknown_recipient", what: format!("player {recipient}") });
     }
-    if chat::is_blocked(app, &recipient, &player.user_id).await? {
+    if blocked {
         return Err(ApiError::Forbidden("the recipient does not accept messages from you"));
     }
-    let message = chat::send(app, &player.user_id, &recipient, &text).await?;
+    let message = flows::chat::send(app, &player.user_id, &recipient, &text).await?;
     json_response(
         201,
         &json!({

@@ -2,23 +2,14 @@
 
 use lambda_http::Request;
 use platform::http::{json_response, page_limit, query_param, HttpResult};
-use platform::store::{notifications, page_of};
-use platform::{App, Table};
+use platform::store::notifications;
+use platform::App;
 use serde_json::json;
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let player = app.authenticate(&req)?;
     let limit = page_limit(&req, 50, 100)?;
     let cursor = query_param(&req, "cursor");
-    let (items, next) = page_of(
-        app,
-        Table::Notifications,
-        ("userId", &player.user_id),
-        ("notificationId", false),
-        cursor.as_deref(),
-        limit,
-    )
-    .await?;
-    let list: Vec<_> = items.iter().map(notifications::notification_json).collect();
+    let (list, next) = notifications::page(app, &player.user_id, cursor.as_deref(), limit).await?;
     json_response(200, &json!({ "userId": player.user_id, "notifications": list, "nextCursor": next }))
 }

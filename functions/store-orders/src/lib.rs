@@ -2,26 +2,25 @@
 
 use lambda_http::Request;
 use platform::http::{json_response, page_limit, query_param, HttpResult};
-use platform::store::{get_n, get_s, page_of};
-use platform::{App, Table};
+use platform::store::orders;
+use platform::App;
 use serde_json::json;
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let player = app.authenticate(&req)?;
     let limit = page_limit(&req, 50, 100)?;
     let cursor = query_param(&req, "cursor");
-    let (items, next) =
-        page_of(app, Table::Orders, ("userId", &player.user_id), ("orderId", false), cursor.as_deref(), limit).await?;
-    let orders: Vec<_> = items
+    let (orders, next) = orders::orders_page(app, &player.user_id, cursor.as_deref(), limit).await?;
+    let orders: Vec<_> = orders
         .iter()
-        .map(|i| {
+        .map(|o| {
             json!({
-                "orderId": get_s(i, "orderId"),
-                "gameId": get_n::<u64>(i, "gameId"),
-                "name": get_s(i, "name"),
-                "priceGems": get_n::<u64>(i, "priceGems"),
-                "status": get_s(i, "status"),
-                "createdAt": get_s(i, "createdAt"),
+                "orderId": o.order_id,
+                "gameId": o.game_id,
+                "name": o.name,
+                "priceGems": o.price_gems,
+                "status": o.status,
+                "createdAt": o.created_at,
             })
         })
         .collect();

@@ -1,9 +1,11 @@
-//! `POST /store/purchase`: buys a game with gems (free games are claimed), once per
-//! Idempotency-Key and once per player and game.
+//! `POST /store/purchase`: buys a game with gems (free games are claimed), once per player and
+//! game, and once per Idempotency-Key when one is sent.
 
 use lambda_http::Request;
+use platform::flows::purchase::purchase;
 use platform::http::{idempotency_key, json_body, json_response, HttpResult};
-use platform::{store, App};
+use platform::store::{catalog, wallet};
+use platform::App;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -16,7 +18,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let player = app.authenticate(&req)?;
     let key = idempotency_key(&req)?;
     let body: PurchaseRequest = json_body(&req)?;
-    let game = store::catalog::game(app, body.game_id).await?;
-    let response = store::orders::purchase(app, &player.user_id, &key, &game).await?;
+    let (game, seen) = tokio::try_join!(catalog::game(app, body.game_id), wallet::read(app, &player.user_id))?;
+    let response = purchase(app, &player.user_id, key.as_deref(), &game, seen).await?;
     json_response(200, &response)
 }

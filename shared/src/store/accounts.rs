@@ -1,7 +1,7 @@
-//! Users table. One item per user plus one per unique username and email, all written in one
-//! transaction with `attribute_not_exists`, so uniqueness holds without reading first.
+//! Users table. One item per user plus one per unique username and email, each written with
+//! `attribute_not_exists` in the registration transaction, so uniqueness holds without reading.
 
-use super::{get_s, n, s, transact, TxOutcome};
+use super::{get_s, s};
 use crate::app::{App, Table};
 use crate::domain::account::NewAccount;
 use crate::error::ApiError;
@@ -19,58 +19,35 @@ fn guarded_put(
     Ok(TransactWriteItem::builder().put(put.build().map_err(ApiError::internal)?).build())
 }
 
-/// Creates the user, claims the username and email, and opens an empty wallet, atomically.
-pub async fn register(app: &App, account: &NewAccount, password_hash: &str) -> Result<String, ApiError> {
-    let users = app.table(Table::Users)?;
-    let user_id = uuid::Uuid::new_v4().to_string();
-    let now = crate::clock::now_rfc3339();
-    let items = vec![
-        guarded_put(
-            users,
-            format!("user#{user_id}"),
-            vec![
-                ("userId", s(&user_id)),
-                ("username", s(&account.username)),
-                ("email", s(&account.email)),
-                ("createdAt", s(&now)),
-            ],
-        )?,
-        guarded_put(
-            users,
-            format!("username#{}", account.username_key),
-            vec![("userId", s(&user_id)), ("passwordHash", s(password_hash))],
-        )?,
-        guarded_put(users, format!("email#{}", account.email), vec![("userId", s(&user_id))])?,
-        TransactWriteItem::builder()
-            .put(
-                Put::builder()
-                    .table_name(app.table(Table::Wallets)?)
-                    .item("userId", s(&user_id))
-                    .item("balance", n(0))
-                    .item("createdAt", s(&now))
-                    .condition_expression("attribute_not_exists(userId)")
-                    .build()
-                    .map_err(ApiError::internal)?,
-            )
-            .build(),
-    ];
-    let registered =
-        crate::outbox::Entry::event("UserRegistered", &user_id, serde_json::json!({ "username": account.username }));
-    let mut items = items;
-    items.push(registered.put(app)?);
-    match transact(&app.db, items).await? {
-        TxOutcome::Committed => {
-            crate::outbox::dispatch(app, &[registered]).await;
-            Ok(user_id)
-        }
-        outcome if outcome.failed_at(1) => {
-            Err(ApiError::Conflict { code: "username_taken", detail: "that username is already registered".into() })
-        }
-        outcome if outcome.failed_at(2) => {
-            Err(ApiError::Conflict { code: "email_taken", detail: "that email is already registered".into() })
-        }
-        other => Err(ApiError::internal(format!("registration cancelled: {other:?}"))),
-    }
+pub fn put_user(app: &App, user_id: &str, account: &NewAccount) -> Result<TransactWriteItem, ApiError> {
+    guarded_put(
+        app.table(Table::USERS)?,
+        format!("user#{user_id}"),
+        vec![
+            ("userId", s(user_id)),
+            ("username", s(&account.username)),
+            ("email", s(&account.email)),
+            ("createdAt", s(crate::clock::now_rfc3339())),
+        ],
+    )
+}
+
+/// The username's claim, which also holds the password hash a login checks.
+pub fn claim_username(
+    app: &App,
+    user_id: &str,
+    account: &NewAccount,
+    password_hash: &str,
+) -> Result<TransactWriteItem, ApiError> {
+    guarded_put(
+        app.table(Table::USERS)?,
+        format!("username#{}", account.username_key),
+        vec![("userId", s(user_id)), ("passwordHash", s(password_hash))],
+    )
+}
+
+pub fn claim_email(app: &App, user_id: &str, account: &NewAccount) -> Result<TransactWriteItem, ApiError> {
+    guarded_put(app.table(Table::USERS)?, format!("email#{}", account.email), vec![("userId", s(user_id))])
 }
 
 pub struct Credentials {
@@ -82,7 +59,7 @@ pub async fn credentials(app: &App, username_key: &str) -> Result<Option<Credent
     let out = app
         .db
         .get_item()
-        .table_name(app.table(Table::Users)?)
+        .table_name(app.table(Table::USERS)?)
         .key("pk", s(format!("username#{username_key}")))
         .send()
         .await?;

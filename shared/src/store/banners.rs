@@ -23,7 +23,7 @@ pub async fn get(app: &App, banner_id: &str) -> Result<Banner, ApiError> {
     let out = app
         .db
         .get_item()
-        .table_name(app.table(Table::Banners)?)
+        .table_name(app.table(Table::BANNERS)?)
         .key("partition", s(PARTITION))
         .key("bannerId", s(banner_id))
         .send()
@@ -33,11 +33,33 @@ pub async fn get(app: &App, banner_id: &str) -> Result<Banner, ApiError> {
     decode(serde_dynamo::from_item(item)?)
 }
 
+/// How long an instance keeps a banner it read. Pulls read it on every request; a schedule change
+/// reaches every instance within this time.
+pub const CACHE_SECS: u64 = 10;
+
+/// The banner, from this instance's cache if it read it less than `CACHE_SECS` ago.
+pub async fn get_cached(app: &App, banner_id: &str) -> Result<Banner, ApiError> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    use std::time::{Duration, Instant};
+    static CACHE: OnceLock<Mutex<HashMap<String, (Instant, Banner)>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let fresh = |at: &Instant| at.elapsed() < Duration::from_secs(CACHE_SECS);
+    if let Some((at, banner)) = cache.lock().expect("banner cache").get(banner_id) {
+        if fresh(at) {
+            return Ok(banner.clone());
+        }
+    }
+    let banner = get(app, banner_id).await?;
+    cache.lock().expect("banner cache").insert(banner_id.to_owned(), (Instant::now(), banner.clone()));
+    Ok(banner)
+}
+
 pub async fn list(app: &App) -> Result<Vec<Banner>, ApiError> {
     let out = app
         .db
         .query()
-        .table_name(app.table(Table::Banners)?)
+        .table_name(app.table(Table::BANNERS)?)
         .key_condition_expression("#p = :p")
         .expression_attribute_names("#p", "partition")
         .expression_attribute_values(":p", s(PARTITION))
@@ -61,7 +83,7 @@ pub async fn put(app: &App, banner: &Banner) -> Result<(), ApiError> {
     };
     app.db
         .put_item()
-        .table_name(app.table(Table::Banners)?)
+        .table_name(app.table(Table::BANNERS)?)
         .set_item(Some(serde_dynamo::to_item(item)?))
         .send()
         .await?;

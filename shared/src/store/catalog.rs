@@ -8,7 +8,7 @@ use crate::domain::catalog::{page_key, Game, GameQuery, SortBy, Summary};
 use crate::error::ApiError;
 
 pub async fn game(app: &App, game_id: u32) -> Result<Game, ApiError> {
-    let out = app.db.get_item().table_name(app.table(Table::Catalog)?).key("gameId", n(game_id)).send().await?;
+    let out = app.db.get_item().table_name(app.table(Table::CATALOG)?).key("gameId", n(game_id)).send().await?;
     let item = out.item.ok_or_else(|| ApiError::NotFound { code: "unknown_game", what: format!("game {game_id}") })?;
     Ok(serde_dynamo::from_item(item)?)
 }
@@ -16,7 +16,7 @@ pub async fn game(app: &App, game_id: u32) -> Result<Game, ApiError> {
 /// The condition item that fails a transaction if the game's price changed since it was read.
 pub fn price_unchanged(app: &App, game: &Game) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, ApiError> {
     let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
-        .table_name(app.table(Table::Catalog)?)
+        .table_name(app.table(Table::CATALOG)?)
         .key("gameId", n(game.game_id))
         .condition_expression("priceGems = :price")
         .expression_attribute_values(":price", n(game.price_gems))
@@ -94,7 +94,7 @@ pub async fn browse(
         let out = app
             .db
             .query()
-            .table_name(app.table(Table::CatalogIndex)?)
+            .table_name(app.table(Table::CATALOG_INDEX)?)
             .key_condition_expression("facet = :facet AND page BETWEEN :from AND :to")
             .expression_attribute_values(":facet", s(&facet))
             .expression_attribute_values(":from", s(from))

@@ -2,13 +2,11 @@
 //! user ids, sorted); its messages are time-ordered by id. Each player's inbox holds one item per
 //! counterpart with the last message and an unread count, written by the delivery consumer.
 
-use super::{get_s, s, transact, TxOutcome};
+use super::{get_n, get_s, page_of, s};
 use crate::app::{App, Table};
 use crate::error::ApiError;
-use crate::outbox;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 pub const MAX_TEXT_CHARS: usize = 2000;
 
@@ -51,7 +49,7 @@ pub async fn user_exists(app: &App, user_id: &str) -> Result<bool, ApiError> {
     let out = app
         .db
         .get_item()
-        .table_name(app.table(Table::Users)?)
+        .table_name(app.table(Table::USERS)?)
         .key("pk", s(format!("user#{user_id}")))
         .projection_expression("pk")
         .send()
@@ -63,7 +61,7 @@ pub async fn is_blocked(app: &App, blocker: &str, blocked: &str) -> Result<bool,
     let out = app
         .db
         .get_item()
-        .table_name(app.table(Table::Blocks)?)
+        .table_name(app.table(Table::BLOCKS)?)
         .key("userId", s(blocker))
         .key("blockedUserId", s(blocked))
         .send()
@@ -72,7 +70,7 @@ pub async fn is_blocked(app: &App, blocker: &str, blocked: &str) -> Result<bool,
 }
 
 pub async fn set_blocked(app: &App, blocker: &str, blocked: &str, block: bool) -> Result<(), ApiError> {
-    let table = app.table(Table::Blocks)?;
+    let table = app.table(Table::BLOCKS)?;
     if block {
         app.db
             .put_item()
@@ -94,59 +92,21 @@ pub async fn set_blocked(app: &App, blocker: &str, blocked: &str, block: bool) -
     Ok(())
 }
 
-/// Stores the message with its MessageSent event and its delivery job, then dispatches both.
-pub async fn send(app: &App, sender: &str, recipient: &str, text: &str) -> Result<Message, ApiError> {
-    let message = Message {
-        message_id: super::new_id(),
-        conversation_id: conversation_id(sender, recipient),
-        sender_id: sender.into(),
-        recipient_id: recipient.into(),
-        text: text.into(),
-        sent_at: crate::clock::now_rfc3339(),
-    };
-    let mut stored: super::Item = serde_dynamo::to_item(&message)?;
+/// The transaction item that stores a new, undelivered message.
+pub fn put_message(app: &App, message: &Message) -> Result<TransactWriteItem, ApiError> {
+    let mut stored: super::Item = serde_dynamo::to_item(message)?;
     stored.insert("delivered".into(), aws_sdk_dynamodb::types::AttributeValue::Bool(false));
-    let preview: String = message.text.chars().take(100).collect();
-    let sent = outbox::Entry::event(
-        "MessageSent",
-        sender,
-        json!({
-            "recipientId": recipient,
-            "conversationId": message.conversation_id,
-            "messageId": message.message_id,
-            "preview": preview,
-        }),
-    );
-    let delivery = outbox::Entry::chat_delivery(
-        &message.message_id,
-        &message.conversation_id,
-        serde_json::to_value(&message).map_err(ApiError::internal)?,
-    );
     let put = Put::builder()
-        .table_name(app.table(Table::Messages)?)
+        .table_name(app.table(Table::MESSAGES)?)
         .set_item(Some(stored))
         .condition_expression("attribute_not_exists(messageId)")
         .build()
         .map_err(ApiError::internal)?;
-    let items = vec![TransactWriteItem::builder().put(put).build(), sent.put(app)?, delivery.put(app)?];
-    match transact(&app.db, items).await? {
-        TxOutcome::Committed => {
-            outbox::dispatch(app, &[delivery, sent]).await;
-            Ok(message)
-        }
-        other => Err(ApiError::internal(format!("message not stored: {other:?}"))),
-    }
+    Ok(TransactWriteItem::builder().put(put).build())
 }
 
-/// Result of delivering one message.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Delivery {
-    Delivered,
-    /// A redelivery of a message already in the inbox: nothing changed.
-    AlreadyDelivered,
-}
-
-fn inbox_update(
+/// The transaction item that puts `message` in `owner`'s inbox (unread if they received it).
+pub fn inbox_update(
     app: &App,
     owner: &str,
     other: &str,
@@ -155,7 +115,7 @@ fn inbox_update(
 ) -> Result<TransactWriteItem, ApiError> {
     let preview: String = message.text.chars().take(100).collect();
     let mut update = Update::builder()
-        .table_name(app.table(Table::Conversations)?)
+        .table_name(app.table(Table::CONVERSATIONS)?)
         .key("userId", s(owner))
         .key("otherUserId", s(other))
         .expression_attribute_values(":id", s(&message.message_id))
@@ -173,42 +133,34 @@ fn inbox_update(
     Ok(TransactWriteItem::builder().update(update.build().map_err(ApiError::internal)?).build())
 }
 
-/// Marks the message delivered and updates both inboxes, once: a redelivered job changes nothing.
-pub async fn deliver(app: &App, message: &Message) -> Result<Delivery, ApiError> {
+/// The transaction item that marks a message delivered, once; it fails for a redelivery.
+pub fn mark_delivered(app: &App, message: &Message) -> Result<TransactWriteItem, ApiError> {
     let mark = Update::builder()
-        .table_name(app.table(Table::Messages)?)
+        .table_name(app.table(Table::MESSAGES)?)
         .key("conversationId", s(&message.conversation_id))
         .key("messageId", s(&message.message_id))
-        .update_expression("SET delivered = :true")
+        .update_expression("SET delivered = :true, deliveredAt = :at")
         .condition_expression("attribute_exists(messageId) AND delivered = :false")
         .expression_attribute_values(":true", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
         .expression_attribute_values(":false", aws_sdk_dynamodb::types::AttributeValue::Bool(false))
+        .expression_attribute_values(":at", s(crate::clock::now_rfc3339()))
         .build()
         .map_err(ApiError::internal)?;
-    let items = vec![
-        TransactWriteItem::builder().update(mark).build(),
-        inbox_update(app, &message.recipient_id, &message.sender_id, message, true)?,
-        inbox_update(app, &message.sender_id, &message.recipient_id, message, false)?,
-    ];
-    match transact(&app.db, items).await? {
-        TxOutcome::Committed => Ok(Delivery::Delivered),
-        outcome if outcome.failed_at(0) => {
-            let out = app
-                .db
-                .get_item()
-                .table_name(app.table(Table::Messages)?)
-                .key("conversationId", s(&message.conversation_id))
-                .key("messageId", s(&message.message_id))
-                .consistent_read(true)
-                .send()
-                .await?;
-            match out.item {
-                Some(_) => Ok(Delivery::AlreadyDelivered),
-                None => Err(ApiError::internal(format!("message {} does not exist", message.message_id))),
-            }
-        }
-        other => Err(ApiError::internal(format!("delivery cancelled: {other:?}"))),
-    }
+    Ok(TransactWriteItem::builder().update(mark).build())
+}
+
+pub async fn message_exists(app: &App, message: &Message) -> Result<bool, ApiError> {
+    let out = app
+        .db
+        .get_item()
+        .table_name(app.table(Table::MESSAGES)?)
+        .key("conversationId", s(&message.conversation_id))
+        .key("messageId", s(&message.message_id))
+        .consistent_read(true)
+        .projection_expression("messageId")
+        .send()
+        .await?;
+    Ok(out.item.is_some())
 }
 
 /// The caller read the conversation: its unread count goes to zero.
@@ -216,7 +168,7 @@ pub async fn mark_read(app: &App, owner: &str, other: &str) -> Result<(), ApiErr
     let result = app
         .db
         .update_item()
-        .table_name(app.table(Table::Conversations)?)
+        .table_name(app.table(Table::CONVERSATIONS)?)
         .key("userId", s(owner))
         .key("otherUserId", s(other))
         .update_expression("SET unread = :zero")
@@ -231,15 +183,70 @@ pub async fn mark_read(app: &App, owner: &str, other: &str) -> Result<(), ApiErr
     }
 }
 
-pub fn message_json(item: &super::Item) -> serde_json::Value {
-    let text = |k: &str| get_s(item, k).unwrap_or_default().to_owned();
-    json!({
-        "messageId": text("messageId"),
-        "senderId": text("senderId"),
-        "recipientId": text("recipientId"),
-        "text": text("text"),
-        "sentAt": text("sentAt"),
-    })
+/// A stored message as clients read it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredMessage {
+    pub message_id: String,
+    pub sender_id: String,
+    pub recipient_id: String,
+    pub text: String,
+    pub sent_at: String,
+    #[serde(default)]
+    pub delivered: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<String>,
+}
+
+/// One page of a conversation, newest first.
+pub async fn messages_page(
+    app: &App,
+    conversation_id: &str,
+    cursor: Option<&str>,
+    limit: i32,
+) -> Result<(Vec<StoredMessage>, Option<String>), ApiError> {
+    let (items, next) =
+        page_of(app, Table::MESSAGES, ("conversationId", conversation_id), ("messageId", false), cursor, limit).await?;
+    Ok((serde_dynamo::from_items(items)?, next))
+}
+
+/// One counterpart in a player's inbox.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InboxEntry {
+    pub user_id: String,
+    pub unread: u64,
+    pub last_message: LastMessage,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LastMessage {
+    pub message_id: String,
+    pub sender_id: String,
+    pub text: String,
+    pub sent_at: String,
+}
+
+/// A player's inbox (up to 500 counterparts), most recent conversation first.
+pub async fn inbox(app: &App, user_id: &str) -> Result<Vec<InboxEntry>, ApiError> {
+    let (items, _) = page_of(app, Table::CONVERSATIONS, ("userId", user_id), ("otherUserId", false), None, 500).await?;
+    let text = |item: &super::Item, k: &str| get_s(item, k).unwrap_or_default().to_owned();
+    let mut entries: Vec<InboxEntry> = items
+        .iter()
+        .map(|i| InboxEntry {
+            user_id: text(i, "otherUserId"),
+            unread: get_n(i, "unread").unwrap_or(0),
+            last_message: LastMessage {
+                message_id: text(i, "lastMessageId"),
+                sender_id: text(i, "lastSenderId"),
+                text: text(i, "lastMessageText"),
+                sent_at: text(i, "lastMessageAt"),
+            },
+        })
+        .collect();
+    entries.sort_by(|a, b| b.last_message.message_id.cmp(&a.last_message.message_id));
+    Ok(entries)
 }
 
 /// A player id from a client: a UUID as registration issues them, or a 400.

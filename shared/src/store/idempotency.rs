@@ -5,7 +5,7 @@
 use super::{get_n, get_s, n, s, Item};
 use crate::app::{App, Table};
 use crate::error::ApiError;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use sha2::{Digest, Sha256};
 
 /// How long a key is remembered.
@@ -18,6 +18,7 @@ pub const PENDING_INDEX: &str = "PendingByLockExpiry";
 pub const PENDING: &str = "pending";
 pub const COMPLETED: &str = "completed";
 
+#[derive(Debug, Clone)]
 pub struct Guard {
     pub record_key: String,
     pub request_hash: String,
@@ -29,9 +30,11 @@ impl Guard {
         Guard { record_key: format!("{user_id}#{operation}#{key}"), request_hash: hash }
     }
 
-    /// The provider-side key for anything this request does outside our database.
+    /// The provider-side key for anything this request does outside our database. It covers
+    /// the request body too: a key reused with another amount can never return an old charge.
     pub fn external_key(&self) -> String {
-        hex::encode(&Sha256::digest(self.record_key.as_bytes())[..16])
+        let material = format!("{}|{}", self.record_key, self.request_hash);
+        hex::encode(&Sha256::digest(material.as_bytes())[..16])
     }
 }
 
@@ -42,7 +45,6 @@ pub struct Record {
     pub state: String,
     pub status_code: u16,
     pub response: Option<serde_json::Value>,
-    pub is_final: bool,
     pub locked_until: u64,
     pub item: Item,
 }
@@ -54,7 +56,6 @@ impl Record {
             state: get_s(&item, "state").unwrap_or_default().to_owned(),
             status_code: get_n(&item, "statusCode").unwrap_or(200),
             response: get_s(&item, "responseBody").and_then(|b| serde_json::from_str(b).ok()),
-            is_final: item.get("final").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false),
             locked_until: get_n(&item, "lockedUntil").unwrap_or(0),
             item,
         }
@@ -83,7 +84,7 @@ pub async fn load(app: &App, guard: &Guard) -> Result<Option<Record>, ApiError> 
     let out = app
         .db
         .get_item()
-        .table_name(app.table(Table::Idempotency)?)
+        .table_name(app.table(Table::IDEMPOTENCY)?)
         .key("key", s(&guard.record_key))
         .consistent_read(true)
         .send()
@@ -92,26 +93,20 @@ pub async fn load(app: &App, guard: &Guard) -> Result<Option<Record>, ApiError> 
 }
 
 /// The transaction item that records a completed operation, failing if the key was used before.
-pub fn completed_put(
-    app: &App,
-    guard: &Guard,
-    operation: &str,
-    response: &serde_json::Value,
-) -> Result<TransactWriteItem, ApiError> {
+pub fn completed_put(app: &App, guard: &Guard, response: &serde_json::Value) -> Result<TransactWriteItem, ApiError> {
     let now = crate::clock::now_secs();
     let put = Put::builder()
-        .table_name(app.table(Table::Idempotency)?)
+        .table_name(app.table(Table::IDEMPOTENCY)?)
         .item("key", s(&guard.record_key))
-        .item("operation", s(operation))
         .item("requestHash", s(&guard.request_hash))
         .item("state", s(COMPLETED))
         .item("statusCode", n(200))
         .item("responseBody", s(response.to_string()))
-        .item("final", aws_sdk_dynamodb::types::AttributeValue::Bool(false))
         .item("createdAt", n(now))
         .item("expiresAt", n(now + RETENTION_SECS))
         .condition_expression("attribute_not_exists(#k)")
         .expression_attribute_names("#k", "key")
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .build()
         .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().put(put).build())
@@ -132,7 +127,7 @@ pub async fn claim(
     let result = app
         .db
         .put_item()
-        .table_name(app.table(Table::Idempotency)?)
+        .table_name(app.table(Table::IDEMPOTENCY)?)
         .item("key", s(&guard.record_key))
         .item("operation", s(operation))
         .item("userId", s(user_id))
@@ -166,15 +161,12 @@ pub async fn claim(
     }
 }
 
-/// The transaction item that turns this request's pending claim into a completed record.
-pub fn complete_claim(
-    app: &App,
-    record_key: &str,
-    response: &serde_json::Value,
-) -> Result<TransactWriteItem, ApiError> {
+/// The transaction item that turns this request's pending claim into a completed record. If
+/// someone completed it first (a retry, the reconciler) it fails and returns their record.
+pub fn complete_claim(app: &App, guard: &Guard, response: &serde_json::Value) -> Result<TransactWriteItem, ApiError> {
     let update = Update::builder()
-        .table_name(app.table(Table::Idempotency)?)
-        .key("key", s(record_key))
+        .table_name(app.table(Table::IDEMPOTENCY)?)
+        .key("key", s(&guard.record_key))
         .update_expression("SET #state = :completed, statusCode = :ok, responseBody = :body REMOVE pendingPartition")
         .condition_expression("#state = :pending")
         .expression_attribute_names("#state", "state")
@@ -182,16 +174,32 @@ pub fn complete_claim(
         .expression_attribute_values(":pending", s(PENDING))
         .expression_attribute_values(":ok", n(200))
         .expression_attribute_values(":body", s(response.to_string()))
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .build()
         .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().update(update).build())
+}
+
+/// The transaction item that records a provider charge as credited, forever: whatever key or
+/// request it comes with, one charge is credited once.
+pub fn charge_once(app: &App, charge_id: &str, user_id: &str) -> Result<TransactWriteItem, ApiError> {
+    let put = Put::builder()
+        .table_name(app.table(Table::IDEMPOTENCY)?)
+        .item("key", s(format!("charge#{charge_id}")))
+        .item("userId", s(user_id))
+        .item("createdAt", n(crate::clock::now_secs()))
+        .condition_expression("attribute_not_exists(#k)")
+        .expression_attribute_names("#k", "key")
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().put(put).build())
 }
 
 /// Lets a pending claim be retried at once (the external call failed transiently).
 pub async fn release(app: &App, record_key: &str) -> Result<(), ApiError> {
     app.db
         .update_item()
-        .table_name(app.table(Table::Idempotency)?)
+        .table_name(app.table(Table::IDEMPOTENCY)?)
         .key("key", s(record_key))
         .update_expression("SET lockedUntil = :zero")
         .condition_expression("#state = :pending")
@@ -209,7 +217,7 @@ pub async fn forget(app: &App, record_key: &str) -> Result<(), ApiError> {
     let result = app
         .db
         .delete_item()
-        .table_name(app.table(Table::Idempotency)?)
+        .table_name(app.table(Table::IDEMPOTENCY)?)
         .key("key", s(record_key))
         .condition_expression("#state = :pending")
         .expression_attribute_names("#state", "state")
@@ -223,31 +231,12 @@ pub async fn forget(app: &App, record_key: &str) -> Result<(), ApiError> {
     }
 }
 
-/// Stores the full first response (with the balance read after commit) so replays return it exactly.
-pub async fn finalise(app: &App, record_key: &str, response: &serde_json::Value) -> Result<(), ApiError> {
-    app.db
-        .update_item()
-        .table_name(app.table(Table::Idempotency)?)
-        .key("key", s(record_key))
-        .update_expression("SET responseBody = :body, #final = :true")
-        .condition_expression("#state = :completed")
-        .expression_attribute_names("#state", "state")
-        .expression_attribute_names("#final", "final")
-        .expression_attribute_values(":completed", s(COMPLETED))
-        .expression_attribute_values(":body", s(response.to_string()))
-        .expression_attribute_values(":true", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
-        .send()
-        .await
-        .map(|_| ())
-        .or_else(|err| if super::condition_failed(&err) { Ok(()) } else { Err(err.into()) })
-}
-
 /// Pending claims whose lock expired before `now`: charges an invocation may have left uncredited.
 pub async fn abandoned_claims(app: &App, now: u64) -> Result<Vec<Record>, ApiError> {
     let out = app
         .db
         .query()
-        .table_name(app.table(Table::Idempotency)?)
+        .table_name(app.table(Table::IDEMPOTENCY)?)
         .index_name(PENDING_INDEX)
         .key_condition_expression("pendingPartition = :pending AND lockedUntil < :now")
         .expression_attribute_values(":pending", s(PENDING))
@@ -256,33 +245,4 @@ pub async fn abandoned_claims(app: &App, now: u64) -> Result<Vec<Record>, ApiErr
         .send()
         .await?;
     Ok(out.items.unwrap_or_default().into_iter().map(Record::from_item).collect())
-}
-
-/// The first response of a completed record, with the balance filled in if the first
-/// invocation did not live to store it.
-pub async fn replay(
-    app: &App,
-    guard: &Guard,
-    record: &Record,
-    user_id: &str,
-    balance_field: &str,
-) -> Result<serde_json::Value, ApiError> {
-    let (_, body) = record.replay(guard)?;
-    if record.is_final {
-        return Ok(body);
-    }
-    finish(app, &guard.record_key, body, user_id, balance_field).await
-}
-
-/// Adds the balance as read right after the commit and stores the response as final.
-pub async fn finish(
-    app: &App,
-    record_key: &str,
-    mut body: serde_json::Value,
-    user_id: &str,
-    balance_field: &str,
-) -> Result<serde_json::Value, ApiError> {
-    body[balance_field] = serde_json::json!(super::wallet::balance(app, user_id).await?);
-    finalise(app, record_key, &body).await?;
-    Ok(body)
 }

@@ -17,7 +17,7 @@ pub fn entry(
     reference: &str,
 ) -> Result<TransactWriteItem, ApiError> {
     let put = Put::builder()
-        .table_name(app.table(Table::Ledger)?)
+        .table_name(app.table(Table::LEDGER)?)
         .item("userId", s(user_id))
         .item("entryId", s(new_id()))
         .item("kind", s(kind.as_str()))
@@ -48,7 +48,7 @@ pub async fn page(
     limit: i32,
 ) -> Result<(Vec<LedgerEntry>, Option<String>), ApiError> {
     let (items, next) =
-        super::page_of(app, Table::Ledger, ("userId", user_id), ("entryId", false), cursor, limit).await?;
+        super::page_of(app, Table::LEDGER, ("userId", user_id), ("entryId", false), cursor, limit).await?;
     let entries = items
         .iter()
         .map(|i| LedgerEntry {

@@ -50,18 +50,27 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-/// The result of a transaction: committed, or cancelled with one reason code per item
-/// (`None`, `ConditionalCheckFailed`, ...), in the order the items were given.
+/// Why one item of a cancelled transaction failed: DynamoDB's code (`None`,
+/// `ConditionalCheckFailed`, ...) and, where the item asked for it with
+/// `ReturnValuesOnConditionCheckFailure`, the item as the failed condition saw it.
+#[derive(Debug, Clone)]
+pub struct Cancellation {
+    pub code: String,
+    pub item: Option<Item>,
+}
+
+impl Cancellation {
+    pub fn condition_failed(&self) -> bool {
+        self.code == "ConditionalCheckFailed"
+    }
+}
+
+/// The result of a transaction: committed, or cancelled with one reason per item, in the order
+/// the items were given. Only `flows::transaction` reads the order; everyone else names steps.
 #[derive(Debug)]
 pub enum TxOutcome {
     Committed,
-    Cancelled(Vec<String>),
-}
-
-impl TxOutcome {
-    pub fn failed_at(&self, index: usize) -> bool {
-        matches!(self, TxOutcome::Cancelled(codes) if codes.get(index).map(String::as_str) == Some("ConditionalCheckFailed"))
-    }
+    Cancelled(Vec<Cancellation>),
 }
 
 /// Runs one TransactWriteItems, retrying only `TransactionConflict` (another transaction held an
@@ -75,16 +84,22 @@ pub async fn transact(db: &aws_sdk_dynamodb::Client, items: Vec<TransactWriteIte
         match result {
             Ok(_) => return Ok(TxOutcome::Committed),
             Err(err) => {
-                let codes: Option<Vec<String>> = match err.as_service_error() {
-                    Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
-                        Some(e.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_owned()).collect())
-                    }
+                let reasons: Option<Vec<Cancellation>> = match err.as_service_error() {
+                    Some(TransactWriteItemsError::TransactionCanceledException(e)) => Some(
+                        e.cancellation_reasons()
+                            .iter()
+                            .map(|r| Cancellation {
+                                code: r.code().unwrap_or("None").to_owned(),
+                                item: r.item().filter(|i| !i.is_empty()).cloned(),
+                            })
+                            .collect(),
+                    ),
                     _ => None,
                 };
-                let conflict_only = match (&codes, err.as_service_error()) {
-                    (Some(codes), _) => {
-                        codes.iter().any(|c| c == "TransactionConflict")
-                            && !codes.iter().any(|c| c == "ConditionalCheckFailed")
+                let conflict_only = match (&reasons, err.as_service_error()) {
+                    (Some(reasons), _) => {
+                        reasons.iter().any(|c| c.code == "TransactionConflict")
+                            && !reasons.iter().any(Cancellation::condition_failed)
                     }
                     (None, Some(TransactWriteItemsError::TransactionInProgressException(_))) => true,
                     _ => false,
@@ -93,8 +108,8 @@ pub async fn transact(db: &aws_sdk_dynamodb::Client, items: Vec<TransactWriteIte
                     backoff(attempt).await;
                     continue;
                 }
-                return match codes {
-                    Some(codes) if !conflict_only => Ok(TxOutcome::Cancelled(codes)),
+                return match reasons {
+                    Some(reasons) if !conflict_only => Ok(TxOutcome::Cancelled(reasons)),
                     Some(_) => Err(ApiError::Unavailable("transaction kept conflicting".into())),
                     None => Err(err.into()),
                 };
@@ -104,7 +119,7 @@ pub async fn transact(db: &aws_sdk_dynamodb::Client, items: Vec<TransactWriteIte
     unreachable!("the loop returns on its last attempt")
 }
 
-async fn backoff(attempt: u32) {
+pub async fn backoff(attempt: u32) {
     use rand::Rng;
     let cap = 5u64 << attempt.min(5); // 5 ms .. 160 ms
     let millis = rand::rng().random_range(1..=cap);

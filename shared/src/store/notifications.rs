@@ -41,7 +41,7 @@ pub async fn store(app: &App, event: &Value) -> Result<bool, ApiError> {
     let result = app
         .db
         .put_item()
-        .table_name(app.table(Table::Notifications)?)
+        .table_name(app.table(Table::NOTIFICATIONS)?)
         .item("userId", s(&user_id))
         .item("notificationId", s(event_id))
         .item("type", s(detail_type))
@@ -59,7 +59,20 @@ pub async fn store(app: &App, event: &Value) -> Result<bool, ApiError> {
     }
 }
 
-pub fn notification_json(item: &super::Item) -> Value {
+/// One page of a player's notifications, newest first, as clients read them.
+pub async fn page(
+    app: &App,
+    user_id: &str,
+    cursor: Option<&str>,
+    limit: i32,
+) -> Result<(Vec<Value>, Option<String>), ApiError> {
+    let (items, next) =
+        super::page_of(app, Table::NOTIFICATIONS, ("userId", user_id), ("notificationId", false), cursor, limit)
+            .await?;
+    Ok((items.iter().map(notification_json).collect(), next))
+}
+
+fn notification_json(item: &super::Item) -> Value {
     let text = |k: &str| super::get_s(item, k).unwrap_or_default().to_owned();
     json!({
         "notificationId": text("notificationId"),

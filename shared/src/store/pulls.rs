@@ -19,7 +19,7 @@ pub struct PullRecord {
 
 pub fn put(app: &App, record: &PullRecord) -> Result<TransactWriteItem, ApiError> {
     let put = Put::builder()
-        .table_name(app.table(Table::Pulls)?)
+        .table_name(app.table(Table::PULLS)?)
         .set_item(Some(serde_dynamo::to_item(record)?))
         .condition_expression("attribute_not_exists(pullId)")
         .build()
@@ -35,6 +35,6 @@ pub async fn page(
     limit: i32,
 ) -> Result<(Vec<PullRecord>, Option<String>), ApiError> {
     let (items, next) =
-        super::page_of(app, Table::Pulls, ("userId", user_id), ("pullId", false), cursor, limit).await?;
+        super::page_of(app, Table::PULLS, ("userId", user_id), ("pullId", false), cursor, limit).await?;
     Ok((serde_dynamo::from_items(items)?, next))
 }

@@ -19,7 +19,7 @@ fn window_key(scope: &str, limit: Limit, now: u64) -> (String, u64) {
 /// 429 with the seconds left in the window if any scope has reached its limit.
 pub async fn check(app: &App, scopes: &[(String, Limit)]) -> Result<(), ApiError> {
     let now = crate::clock::now_secs();
-    let table = app.table(Table::RateLimits)?;
+    let table = app.table(Table::RATE_LIMITS)?;
     let mut keys = KeysAndAttributes::builder();
     let mut windows = Vec::new();
     for (scope, limit) in scopes {
@@ -49,7 +49,7 @@ pub async fn check(app: &App, scopes: &[(String, Limit)]) -> Result<(), ApiError
 /// Counts one event against each scope's current window.
 pub async fn record(app: &App, scopes: &[(String, Limit)]) -> Result<(), ApiError> {
     let now = crate::clock::now_secs();
-    let table = app.table(Table::RateLimits)?;
+    let table = app.table(Table::RATE_LIMITS)?;
     for (scope, limit) in scopes {
         let (key, ends) = window_key(scope, *limit, now);
         app.db
@@ -73,7 +73,7 @@ pub async fn consume(app: &App, scope: &str, limit: Limit) -> Result<(), ApiErro
     let result = app
         .db
         .update_item()
-        .table_name(app.table(Table::RateLimits)?)
+        .table_name(app.table(Table::RATE_LIMITS)?)
         .key("key", s(key))
         .update_expression("ADD #c :one SET expiresAt = :exp")
         .condition_expression("attribute_not_exists(#c) OR #c < :max")

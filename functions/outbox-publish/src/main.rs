@@ -2,5 +2,5 @@
 async fn main() -> Result<(), lambda_runtime::Error> {
     platform::telemetry::init();
     let app = platform::App::from_env().await;
-    lambda_runtime::run(lambda_runtime::service_fn(|event| events_relay::handle(event, &app))).await
+    lambda_runtime::run(lambda_runtime::service_fn(|event| outbox_publish::handle(event, &app))).await
 }

@@ -1,0 +1,67 @@
+//! Chat: sending stores the message with its MessageSent event and its delivery job (grouped by
+//! conversation, so the queue keeps a conversation's order) in one transaction; delivering marks
+//! it delivered and updates both inboxes once, so a redelivered job changes nothing.
+
+use super::{Step, Transaction, Verdict};
+use crate::app::App;
+use crate::error::ApiError;
+use crate::outbox;
+use crate::store::chat::{self, Message};
+use serde_json::json;
+
+pub async fn send(app: &App, sender: &str, recipient: &str, text: &str) -> Result<Message, ApiError> {
+    let message = Message {
+        message_id: crate::store::new_id(),
+        conversation_id: chat::conversation_id(sender, recipient),
+        sender_id: sender.into(),
+        recipient_id: recipient.into(),
+        text: text.into(),
+        sent_at: crate::clock::now_rfc3339(),
+    };
+    let preview: String = message.text.chars().take(100).collect();
+    let sent = outbox::Entry::event(
+        "MessageSent",
+        sender,
+        json!({
+            "recipientId": recipient,
+            "conversationId": message.conversation_id,
+            "messageId": message.message_id,
+            "preview": preview,
+        }),
+    );
+    let delivery = outbox::Entry::chat_delivery(
+        &message.message_id,
+        &message.conversation_id,
+        serde_json::to_value(&message).map_err(ApiError::internal)?,
+    );
+    let mut tx = Transaction::new();
+    tx.add(Step::Message, chat::put_message(app, &message)?)
+        .add(Step::OutboxEntry, delivery.put(app)?)
+        .add(Step::OutboxEntry, sent.put(app)?);
+    tx.commit(&app.db).await?;
+    Ok(message)
+}
+
+/// Result of delivering one message.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Delivery {
+    Delivered,
+    /// A redelivery of a message already in the inbox: nothing changed.
+    AlreadyDelivered,
+}
+
+pub async fn deliver(app: &App, message: &Message) -> Result<Delivery, ApiError> {
+    let mut tx = Transaction::new();
+    tx.add(Step::DeliveryMark, chat::mark_delivered(app, message)?)
+        .add(Step::InboxUpdate, chat::inbox_update(app, &message.recipient_id, &message.sender_id, message, true)?)
+        .add(Step::InboxUpdate, chat::inbox_update(app, &message.sender_id, &message.recipient_id, message, false)?);
+    match tx.commit(&app.db).await {
+        Ok(()) => Ok(Delivery::Delivered),
+        // The mark fails for a message already delivered, and for one that does not exist.
+        Err(Verdict::AlreadyDone) => match chat::message_exists(app, message).await? {
+            true => Ok(Delivery::AlreadyDelivered),
+            false => Err(ApiError::internal(format!("message {} does not exist", message.message_id))),
+        },
+        Err(other) => Err(other.into()),
+    }
+}

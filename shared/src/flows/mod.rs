@@ -1,0 +1,11 @@
+//! Use cases: flows that combine table adapters' items into one transaction. A flow names each
+//! step; `transaction` owns committing them and what each step's failure means.
+
+pub mod chat;
+pub mod money;
+pub mod purchase;
+pub mod registration;
+pub mod transaction;
+
+pub use money::{MoneyFlow, WalletChange};
+pub use transaction::{Step, Transaction, Verdict};

@@ -1,0 +1,78 @@
+//! Buying a game with gems (free games are claimed): the price check, ownership (a game is
+//! owned once), the order, the debit and its ledger entry, the GamePurchased event and the
+//! idempotency record, in one money-flow transaction.
+
+use super::money::Idempotency;
+use super::{MoneyFlow, Step, WalletChange};
+use crate::app::App;
+use crate::domain::catalog::Game;
+use crate::domain::money::LedgerKind;
+use crate::error::ApiError;
+use crate::outbox;
+use crate::store::orders::{self, LibraryEntry, Order};
+use crate::store::{self, idempotency};
+use serde_json::{json, Value};
+
+pub const OPERATION: &str = "store-purchase";
+
+/// Buys `game` for the player whose balance was read as `seen`.
+pub async fn purchase(
+    app: &App,
+    user_id: &str,
+    key: Option<&str>,
+    game: &Game,
+    seen: Option<i64>,
+) -> Result<Value, ApiError> {
+    let guard = key.map(|key| idempotency::Guard::new(user_id, OPERATION, key, &json!({ "gameId": game.game_id })));
+    let change = if game.price_gems > 0 { WalletChange::Debit(game.price_gems) } else { WalletChange::Unchanged };
+    let flow = MoneyFlow {
+        app,
+        user_id,
+        change,
+        idempotency: guard.as_ref().map_or(Idempotency::None, Idempotency::Record),
+        balance_field: "newBalance",
+    };
+    flow.run(seen, |tx| {
+        let now = crate::clock::now_rfc3339();
+        let order = Order {
+            user_id: user_id.into(),
+            order_id: store::new_id(),
+            game_id: game.game_id,
+            name: game.name.clone(),
+            price_gems: game.price_gems,
+            status: "completed".into(),
+            created_at: now.clone(),
+        };
+        let owned = LibraryEntry {
+            user_id: user_id.into(),
+            game_id: game.game_id,
+            name: game.name.clone(),
+            order_id: order.order_id.clone(),
+            acquired_at: now,
+        };
+        let purchased = outbox::Entry::event(
+            "GamePurchased",
+            user_id,
+            json!({ "gameId": game.game_id, "name": game.name, "priceGems": game.price_gems, "orderId": order.order_id }),
+        );
+        tx.add(Step::PriceCheck { game_id: game.game_id }, store::catalog::price_unchanged(app, game)?);
+        tx.add(Step::Ownership { game_id: game.game_id }, orders::put_ownership(app, &owned)?);
+        tx.add(Step::Order, orders::put_order(app, &order)?);
+        tx.add(Step::OutboxEntry, purchased.put(app)?);
+        // Free games are claimed: no ledger entry for a zero change.
+        if game.price_gems > 0 {
+            tx.add(
+                Step::LedgerEntry,
+                store::ledger::entry(app, user_id, LedgerKind::StorePurchase, game.price_gems, &order.order_id)?,
+            );
+        }
+        Ok(json!({
+            "message": "Purchase successful",
+            "orderId": order.order_id,
+            "gameId": game.game_id,
+            "name": game.name,
+            "priceGems": game.price_gems,
+        }))
+    })
+    .await
+}

@@ -1,0 +1,261 @@
+//! A DynamoDB transaction of *named* steps. When a condition fails, the answer comes from the
+//! step's name, never from its position: `Step::on_condition_failed` is the one place that says
+//! what a failed debit, ownership or idempotency record means.
+
+use crate::error::ApiError;
+use crate::store::{self, wallet, Item, TxOutcome};
+use aws_sdk_dynamodb::types::TransactWriteItem;
+
+/// What a step of a transaction is. The variant decides what its failed condition means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Takes gems off a wallet, conditioned on the balance read before.
+    Debit {
+        amount: u64,
+    },
+    /// Adds gems to a wallet, conditioned on the balance read before.
+    Credit {
+        amount: u64,
+    },
+    LedgerEntry,
+    PullRecord,
+    Order,
+    /// The library entry that makes a player own a game, once.
+    Ownership {
+        game_id: u32,
+    },
+    /// The game still costs what the buyer was shown.
+    PriceCheck {
+        game_id: u32,
+    },
+    /// The Idempotency-Key's record with the first response, written once.
+    IdempotencyRecord,
+    /// The pending claim of a purchase with an external charge, completed once.
+    ClaimCompletion,
+    /// A provider charge, credited once whatever key it came with.
+    ChargeCredited,
+    OutboxEntry,
+    Account,
+    UsernameClaim,
+    EmailClaim,
+    WalletOpening,
+    Message,
+    /// A chat message marked delivered, once.
+    DeliveryMark,
+    InboxUpdate,
+}
+
+/// What a cancelled transaction means, decided from its failed steps.
+#[derive(Debug)]
+pub enum Verdict {
+    /// The operation was done before under this key: the stored record (to replay).
+    Replay(Item),
+    /// The wallet moved since it was read: the balance it has now (retry from there).
+    WalletMoved(i64),
+    /// The work was already done (a redelivery): nothing to do.
+    AlreadyDone,
+    /// The request cannot be done, or a dependency failed.
+    Refused(ApiError),
+}
+
+impl Step {
+    /// What it means that this step's condition did not hold; `found` is the item as the
+    /// condition saw it, where the step asked DynamoDB to return it.
+    pub fn on_condition_failed(&self, found: Option<&Item>) -> Verdict {
+        let conflict = |code: &'static str, detail: String| Verdict::Refused(ApiError::Conflict { code, detail });
+        match self {
+            Step::Debit { amount } => match found.and_then(wallet::balance_of) {
+                Some(balance) if balance >= *amount as i64 => Verdict::WalletMoved(balance),
+                _ => Verdict::Refused(ApiError::insufficient_funds()),
+            },
+            Step::Credit { .. } => match found.and_then(wallet::balance_of) {
+                Some(balance) => Verdict::WalletMoved(balance),
+                None => Verdict::Refused(ApiError::internal("credit to a player without a wallet")),
+            },
+            Step::Ownership { game_id } => {
+                conflict("already_owned", format!("game {game_id} is already in your library"))
+            }
+            Step::PriceCheck { game_id } => {
+                conflict("price_changed", format!("the price of game {game_id} changed; look it up again"))
+            }
+            Step::IdempotencyRecord | Step::ClaimCompletion => match found {
+                Some(item) => Verdict::Replay(item.clone()),
+                None => Verdict::Refused(ApiError::internal(format!("{self:?} failed without its record"))),
+            },
+            Step::ChargeCredited => conflict("charge_already_credited", "this payment was already credited".into()),
+            Step::UsernameClaim => conflict("username_taken", "that username is already registered".into()),
+            Step::EmailClaim => conflict("email_taken", "that email is already registered".into()),
+            Step::DeliveryMark => Verdict::AlreadyDone,
+            Step::LedgerEntry
+            | Step::PullRecord
+            | Step::Order
+            | Step::OutboxEntry
+            | Step::Account
+            | Step::WalletOpening
+            | Step::Message
+            | Step::InboxUpdate => Verdict::Refused(ApiError::internal(format!("{self:?}: a fresh id collided"))),
+        }
+    }
+
+    /// How decisive a verdict is when several steps failed: the key's first answer wins over
+    /// anything this attempt did; a refusal (already owned, price changed) stands whatever the
+    /// wallet did; a moved wallet alone is worth a retry.
+    fn precedence(verdict: &Verdict) -> u8 {
+        match verdict {
+            Verdict::Replay(_) => 0,
+            Verdict::AlreadyDone => 1,
+            Verdict::Refused(_) => 2,
+            Verdict::WalletMoved(_) => 3,
+        }
+    }
+}
+
+impl From<Verdict> for ApiError {
+    /// For flows that neither replay nor retry: anything but a refusal is a bug there.
+    fn from(verdict: Verdict) -> ApiError {
+        match verdict {
+            Verdict::Refused(err) => err,
+            other => ApiError::internal(format!("unexpected transaction verdict {other:?}")),
+        }
+    }
+}
+
+/// Named steps, committed together or not at all.
+#[derive(Debug, Default)]
+pub struct Transaction {
+    steps: Vec<(Step, TransactWriteItem)>,
+}
+
+/// DynamoDB's limit on items in one transaction.
+pub const MAX_STEPS: usize = 100;
+
+impl Transaction {
+    pub fn new() -> Transaction {
+        Transaction::default()
+    }
+
+    pub fn add(&mut self, step: Step, item: TransactWriteItem) -> &mut Transaction {
+        self.steps.push((step, item));
+        self
+    }
+
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    pub fn steps(&self) -> impl Iterator<Item = &Step> {
+        self.steps.iter().map(|(step, _)| step)
+    }
+
+    /// Commits every step (retrying `TransactionConflict`), or says why not: the verdict of the
+    /// most decisive failed step.
+    pub async fn commit(self, db: &aws_sdk_dynamodb::Client) -> Result<(), Verdict> {
+        if self.steps.len() > MAX_STEPS {
+            return Err(Verdict::Refused(ApiError::internal(format!("{} steps exceed {MAX_STEPS}", self.steps.len()))));
+        }
+        let (steps, items): (Vec<Step>, Vec<TransactWriteItem>) = self.steps.into_iter().unzip();
+        match store::transact(db, items).await.map_err(Verdict::Refused)? {
+            TxOutcome::Committed => Ok(()),
+            TxOutcome::Cancelled(reasons) => Err(judge(&steps, &reasons)),
+        }
+    }
+}
+
+/// The verdict of a cancelled transaction from its steps and DynamoDB's reasons (same order).
+pub fn judge(steps: &[Step], reasons: &[store::Cancellation]) -> Verdict {
+    steps
+        .iter()
+        .zip(reasons)
+        .filter(|(_, reason)| reason.condition_failed())
+        .map(|(step, reason)| step.on_condition_failed(reason.item.as_ref()))
+        .min_by_key(Step::precedence)
+        .unwrap_or_else(|| {
+            let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
+            Verdict::Refused(ApiError::Unavailable(format!("transaction cancelled: {codes:?}")))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{n, s, Cancellation};
+
+    fn failed(item: Option<Item>) -> Cancellation {
+        Cancellation { code: "ConditionalCheckFailed".into(), item }
+    }
+
+    fn ok() -> Cancellation {
+        Cancellation { code: "None".into(), item: None }
+    }
+
+    fn wallet(balance: i64) -> Option<Item> {
+        Some(Item::from([("userId".to_string(), s("u")), ("balance".to_string(), n(balance))]))
+    }
+
+    fn code(verdict: Verdict) -> &'static str {
+        match verdict {
+            Verdict::Refused(err) => err.code(),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_named_step_maps_to_its_own_error() {
+        let cases: [(Step, &str); 6] = [
+            (Step::Ownership { game_id: 10 }, "already_owned"),
+            (Step::PriceCheck { game_id: 10 }, "price_changed"),
+            (Step::UsernameClaim, "username_taken"),
+            (Step::EmailClaim, "email_taken"),
+            (Step::ChargeCredited, "charge_already_credited"),
+            (Step::LedgerEntry, "internal_error"),
+        ];
+        for (step, expected) in cases {
+            assert_eq!(code(step.on_condition_failed(None)), expected, "{step:?}");
+        }
+        assert_eq!(code(Step::Debit { amount: 160 }.on_condition_failed(wallet(159).as_ref())), "insufficient_funds");
+        assert_eq!(code(Step::Debit { amount: 160 }.on_condition_failed(None)), "insufficient_funds", "no wallet");
+    }
+
+    #[test]
+    fn a_moved_wallet_that_still_covers_the_cost_is_retried() {
+        let verdict = Step::Debit { amount: 160 }.on_condition_failed(wallet(500).as_ref());
+        assert!(matches!(verdict, Verdict::WalletMoved(500)), "{verdict:?}");
+        let verdict = Step::Credit { amount: 1 }.on_condition_failed(wallet(7).as_ref());
+        assert!(matches!(verdict, Verdict::WalletMoved(7)), "{verdict:?}");
+    }
+
+    #[test]
+    fn the_answer_depends_on_the_step_not_its_position() {
+        let steps = [Step::LedgerEntry, Step::Ownership { game_id: 1 }, Step::Debit { amount: 5 }];
+        let reasons = [ok(), failed(None), ok()];
+        assert_eq!(code(judge(&steps, &reasons)), "already_owned");
+        let reordered = [Step::Debit { amount: 5 }, Step::LedgerEntry, Step::Ownership { game_id: 1 }];
+        let reasons = [ok(), ok(), failed(None)];
+        assert_eq!(code(judge(&reordered, &reasons)), "already_owned");
+    }
+
+    #[test]
+    fn an_idempotency_hit_wins_over_every_other_failure() {
+        let record = Item::from([("key".to_string(), s("u#op#k"))]);
+        let steps = [Step::Debit { amount: 5 }, Step::Ownership { game_id: 1 }, Step::IdempotencyRecord];
+        let reasons = [failed(wallet(0)), failed(None), failed(Some(record.clone()))];
+        assert!(matches!(judge(&steps, &reasons), Verdict::Replay(item) if item == record));
+    }
+
+    #[test]
+    fn a_refusal_stands_whatever_the_wallet_did_and_a_moved_wallet_alone_is_retried() {
+        let steps = [Step::Ownership { game_id: 1 }, Step::Debit { amount: 5 }];
+        assert_eq!(code(judge(&steps, &[failed(None), failed(wallet(50))])), "already_owned");
+        assert!(matches!(judge(&steps, &[ok(), failed(wallet(50))]), Verdict::WalletMoved(50)));
+    }
+
+    #[test]
+    fn a_cancellation_without_a_failed_condition_is_a_dependency_failure() {
+        let reasons = [Cancellation { code: "ThrottlingError".into(), item: None }];
+        assert_eq!(code(judge(&[Step::LedgerEntry], &reasons)), "service_unavailable");
+    }
+}

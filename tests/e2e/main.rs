@@ -1,0 +1,11 @@
+//! Every end-to-end test, one binary: the stack (template resources on the emulators, the local
+//! API with the real function binaries) is deployed once per run and shared by the modules.
+
+mod auth;
+mod bad_input;
+mod chat;
+mod events_and_queues;
+mod gacha_journey;
+mod money;
+mod round_trips;
+mod store;
