@@ -102,10 +102,8 @@ pub async fn app_for(db: aws_sdk_dynamodb::Client, template: &Template, tokens: 
         template.functions.iter().flat_map(|f| f.environment.iter()).map(|(k, v)| (k.as_str(), v)).collect();
     let tables: HashMap<String, String> =
         env.iter().filter(|(k, _)| Table::is_table_var(k)).map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let settings = [platform::app::EVENT_BUS_NAME, platform::app::CHAT_DELIVERY_QUEUE_URL]
-        .into_iter()
-        .filter_map(|name| Some((name, env.get(name)?.to_string())))
-        .collect();
+    let settings =
+        platform::app::SETTINGS.into_iter().filter_map(|name| Some((name, env.get(name)?.to_string()))).collect();
     App::new(db, tables, settings, tokens).await
 }
 

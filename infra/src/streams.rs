@@ -19,6 +19,9 @@ use std::time::Duration;
 /// How long an idle mapping waits before asking its shards again (Lambda polls about 4 times a
 /// second; locally a shorter wait keeps chat delivery quick).
 const IDLE_POLL: Duration = Duration::from_millis(40);
+/// How often the shard list is read again when no shard has closed (new shards appear when one
+/// closes; this only catches a stream that was replaced).
+const RELIST_EVERY: Duration = Duration::from_secs(10);
 
 struct Mapping {
     function: String,
@@ -81,13 +84,18 @@ impl Mapping {
         let mut shards: HashMap<String, ShardState> = HashMap::new();
         let mut order: Vec<(String, Option<String>)> = Vec::new();
         let mut first_listing = true;
+        let mut listed_at: Option<std::time::Instant> = None;
         loop {
-            if let Err(err) = self.discover(&mut shards, &mut order, first_listing).await {
-                tracing::warn!(function = %self.function, error = %err, "stream listing failed");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
+            let stale = listed_at.is_none_or(|at| at.elapsed() >= RELIST_EVERY);
+            if stale {
+                if let Err(err) = self.discover(&mut shards, &mut order, first_listing).await {
+                    tracing::warn!(function = %self.function, error = %err, "stream listing failed");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+                first_listing = false;
+                listed_at = Some(std::time::Instant::now());
             }
-            first_listing = false;
             let mut busy = false;
             for (shard_id, parent) in order.clone() {
                 let parent_open = parent.as_ref().is_some_and(|p| shards.get(p).is_some_and(|s| !s.closed));
@@ -99,7 +107,12 @@ impl Mapping {
                     continue;
                 }
                 match self.read_shard(&shard_id, state).await {
-                    Ok(read) => busy |= read,
+                    Ok(read) => {
+                        busy |= read;
+                        if state.closed {
+                            listed_at = None; // its child shard is there to be found now
+                        }
+                    }
                     Err(err) => {
                         tracing::warn!(function = %self.function, shard = %shard_id, error = %err, "stream read failed");
                         state.iterator = None;

@@ -52,7 +52,7 @@ pub struct App {
 /// Non-table settings template.yaml may give a function.
 pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
 pub const CHAT_DELIVERY_QUEUE_URL: &str = "CHAT_DELIVERY_QUEUE_URL";
-const SETTINGS: [&str; 2] = [EVENT_BUS_NAME, CHAT_DELIVERY_QUEUE_URL];
+pub const SETTINGS: [&str; 2] = [EVENT_BUS_NAME, CHAT_DELIVERY_QUEUE_URL];
 
 impl App {
     /// Reads the environment the function's template entry declares. Endpoints come from the

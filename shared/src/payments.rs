@@ -10,8 +10,7 @@
 use crate::app::{App, Table};
 use crate::domain::money::{self, LedgerKind};
 use crate::error::ApiError;
-use crate::flows::money::Idempotency;
-use crate::flows::{MoneyFlow, Step, WalletChange};
+use crate::flows::{Idempotency, MoneyFlow, Step, WalletChange};
 use crate::outbox;
 use crate::store::{self, get_n, get_s, idempotency, n, s, wallet};
 use serde_json::{json, Value};
@@ -51,9 +50,6 @@ pub trait PaymentProvider: Send + Sync {
 pub struct SandboxProvider<'a> {
     pub app: &'a App,
 }
-
-pub const SANDBOX_TOKENS: [&str; 6] =
-    ["tok_visa", "tok_mastercard", "tok_declined", "tok_insufficient_funds", "tok_flaky", "tok_unavailable"];
 
 impl SandboxProvider<'_> {
     fn transient(err: impl std::fmt::Debug) -> TransientFailure {
@@ -183,7 +179,7 @@ pub async fn buy_gems<P: PaymentProvider>(
     let (claim, seen) =
         tokio::join!(idempotency::claim(app, &guard, OPERATION, user_id, &request), wallet::read(app, user_id));
     if let Err(existing) = claim? {
-        return existing.replay(&guard).map(|(_, body)| body);
+        return existing.replay(&guard);
     }
     let seen = seen?;
     let price = money::price_in_pence(purchase.gems);

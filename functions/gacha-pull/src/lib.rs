@@ -7,8 +7,7 @@
 use lambda_http::Request;
 use platform::domain::gacha::{Banner, MULTI_PULL};
 use platform::domain::money::LedgerKind;
-use platform::flows::money::Idempotency;
-use platform::flows::{MoneyFlow, Step, WalletChange};
+use platform::flows::{Idempotency, MoneyFlow, Step, WalletChange};
 use platform::http::{idempotency_key, json_body, json_response, HttpResult};
 use platform::store::pulls::PullRecord;
 use platform::store::{self, banners, idempotency, wallet};

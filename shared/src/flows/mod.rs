@@ -7,5 +7,5 @@ pub mod purchase;
 pub mod registration;
 pub mod transaction;
 
-pub use money::{MoneyFlow, WalletChange};
+pub use money::{Idempotency, MoneyFlow, WalletChange};
 pub use transaction::{Step, Transaction, Verdict};

@@ -23,6 +23,17 @@ pub enum WalletChange {
     Unchanged,
 }
 
+impl WalletChange {
+    /// The wallet step and the signed change it makes, if the balance changes.
+    fn step(self) -> Option<(Step, i64)> {
+        match self {
+            WalletChange::Debit(amount) => Some((Step::Debit { amount }, -(amount as i64))),
+            WalletChange::Credit(amount) => Some((Step::Credit { amount }, amount as i64)),
+            WalletChange::Unchanged => None,
+        }
+    }
+}
+
 /// How the operation is made replay-safe.
 #[derive(Debug, Clone)]
 pub enum Idempotency<'a> {
@@ -65,21 +76,8 @@ impl MoneyFlow<'_> {
             let mut tx = Transaction::new();
             let mut response = build(&mut tx)?;
             response[self.balance_field] = json!(balance);
-            let seen_balance = seen.unwrap_or_default();
-            match self.change {
-                WalletChange::Debit(cost) => {
-                    tx.add(
-                        Step::Debit { amount: cost },
-                        wallet::change(self.app, self.user_id, seen_balance, -(cost as i64))?,
-                    );
-                }
-                WalletChange::Credit(gems) => {
-                    tx.add(
-                        Step::Credit { amount: gems },
-                        wallet::change(self.app, self.user_id, seen_balance, gems as i64)?,
-                    );
-                }
-                WalletChange::Unchanged => {}
+            if let Some((step, delta)) = self.change.step() {
+                tx.add(step, wallet::change(self.app, self.user_id, balance - delta, delta)?);
             }
             match &self.idempotency {
                 Idempotency::Record(guard) => {
@@ -114,14 +112,14 @@ impl MoneyFlow<'_> {
 
     fn replay(&self, record: idempotency::Record) -> Result<Value, ApiError> {
         let guard = self.guard().ok_or_else(|| ApiError::internal("replay without a key"))?;
-        record.replay(guard).map(|(_, body)| body)
+        record.replay(guard)
     }
 
     /// Refused before any write: but a key used before still gets its first answer.
     async fn refuse(&self, err: ApiError) -> Result<Value, ApiError> {
         if let Idempotency::Record(guard) = &self.idempotency {
             if let Some(record) = idempotency::load(self.app, guard).await? {
-                return record.replay(guard).map(|(_, body)| body);
+                return record.replay(guard);
             }
         }
         Err(err)

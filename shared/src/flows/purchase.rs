@@ -2,8 +2,7 @@
 //! owned once), the order, the debit and its ledger entry, the GamePurchased event and the
 //! idempotency record, in one money-flow transaction.
 
-use super::money::Idempotency;
-use super::{MoneyFlow, Step, WalletChange};
+use super::{Idempotency, MoneyFlow, Step, WalletChange};
 use crate::app::App;
 use crate::domain::catalog::Game;
 use crate::domain::money::LedgerKind;

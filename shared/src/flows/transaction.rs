@@ -40,7 +40,7 @@ pub enum Step {
     EmailClaim,
     WalletOpening,
     Message,
-    /// A chat message marked delivered, once.
+    /// A chat message marked delivered, once (asks for the message back when it fails).
     DeliveryMark,
     InboxUpdate,
 }
@@ -85,7 +85,11 @@ impl Step {
             Step::ChargeCredited => conflict("charge_already_credited", "this payment was already credited".into()),
             Step::UsernameClaim => conflict("username_taken", "that username is already registered".into()),
             Step::EmailClaim => conflict("email_taken", "that email is already registered".into()),
-            Step::DeliveryMark => Verdict::AlreadyDone,
+            // The mark returns the message it found: delivered before, or no such message.
+            Step::DeliveryMark => match found {
+                Some(_) => Verdict::AlreadyDone,
+                None => Verdict::Refused(ApiError::internal("delivery of a message that does not exist")),
+            },
             Step::LedgerEntry
             | Step::PullRecord
             | Step::Order
@@ -96,12 +100,14 @@ impl Step {
             | Step::InboxUpdate => Verdict::Refused(ApiError::internal(format!("{self:?}: a fresh id collided"))),
         }
     }
+}
 
+impl Verdict {
     /// How decisive a verdict is when several steps failed: the key's first answer wins over
     /// anything this attempt did; a refusal (already owned, price changed) stands whatever the
     /// wallet did; a moved wallet alone is worth a retry.
-    fn precedence(verdict: &Verdict) -> u8 {
-        match verdict {
+    fn precedence(&self) -> u8 {
+        match self {
             Verdict::Replay(_) => 0,
             Verdict::AlreadyDone => 1,
             Verdict::Refused(_) => 2,
@@ -139,18 +145,6 @@ impl Transaction {
         self
     }
 
-    pub fn len(&self) -> usize {
-        self.steps.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
-    }
-
-    pub fn steps(&self) -> impl Iterator<Item = &Step> {
-        self.steps.iter().map(|(step, _)| step)
-    }
-
     /// Commits every step (retrying `TransactionConflict`), or says why not: the verdict of the
     /// most decisive failed step.
     pub async fn commit(self, db: &aws_sdk_dynamodb::Client) -> Result<(), Verdict> {
@@ -172,7 +166,7 @@ pub fn judge(steps: &[Step], reasons: &[store::Cancellation]) -> Verdict {
         .zip(reasons)
         .filter(|(_, reason)| reason.condition_failed())
         .map(|(step, reason)| step.on_condition_failed(reason.item.as_ref()))
-        .min_by_key(Step::precedence)
+        .min_by_key(Verdict::precedence)
         .unwrap_or_else(|| {
             let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
             Verdict::Refused(ApiError::Unavailable(format!("transaction cancelled: {codes:?}")))
@@ -218,6 +212,13 @@ mod tests {
         }
         assert_eq!(code(Step::Debit { amount: 160 }.on_condition_failed(wallet(159).as_ref())), "insufficient_funds");
         assert_eq!(code(Step::Debit { amount: 160 }.on_condition_failed(None)), "insufficient_funds", "no wallet");
+    }
+
+    #[test]
+    fn a_redelivered_message_is_already_done_and_a_missing_one_is_an_error() {
+        let message = Item::from([("messageId".to_string(), s("m1"))]);
+        assert!(matches!(Step::DeliveryMark.on_condition_failed(Some(&message)), Verdict::AlreadyDone));
+        assert_eq!(code(Step::DeliveryMark.on_condition_failed(None)), "internal_error");
     }
 
     #[test]

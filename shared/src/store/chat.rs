@@ -2,7 +2,7 @@
 //! user ids, sorted); its messages are time-ordered by id. Each player's inbox holds one item per
 //! counterpart with the last message and an unread count, written by the delivery consumer.
 
-use super::{get_n, get_s, page_of, s};
+use super::{get_n, get_s, page_of, records_page, s};
 use crate::app::{App, Table};
 use crate::error::ApiError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
@@ -133,7 +133,8 @@ pub fn inbox_update(
     Ok(TransactWriteItem::builder().update(update.build().map_err(ApiError::internal)?).build())
 }
 
-/// The transaction item that marks a message delivered, once; it fails for a redelivery.
+/// The transaction item that marks a message delivered, once; it fails for a redelivery (or a
+/// message that does not exist) and then returns what it found.
 pub fn mark_delivered(app: &App, message: &Message) -> Result<TransactWriteItem, ApiError> {
     let mark = Update::builder()
         .table_name(app.table(Table::MESSAGES)?)
@@ -144,23 +145,10 @@ pub fn mark_delivered(app: &App, message: &Message) -> Result<TransactWriteItem,
         .expression_attribute_values(":true", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
         .expression_attribute_values(":false", aws_sdk_dynamodb::types::AttributeValue::Bool(false))
         .expression_attribute_values(":at", s(crate::clock::now_rfc3339()))
+        .return_values_on_condition_check_failure(aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld)
         .build()
         .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().update(mark).build())
-}
-
-pub async fn message_exists(app: &App, message: &Message) -> Result<bool, ApiError> {
-    let out = app
-        .db
-        .get_item()
-        .table_name(app.table(Table::MESSAGES)?)
-        .key("conversationId", s(&message.conversation_id))
-        .key("messageId", s(&message.message_id))
-        .consistent_read(true)
-        .projection_expression("messageId")
-        .send()
-        .await?;
-    Ok(out.item.is_some())
 }
 
 /// The caller read the conversation: its unread count goes to zero.
@@ -205,9 +193,7 @@ pub async fn messages_page(
     cursor: Option<&str>,
     limit: i32,
 ) -> Result<(Vec<StoredMessage>, Option<String>), ApiError> {
-    let (items, next) =
-        page_of(app, Table::MESSAGES, ("conversationId", conversation_id), ("messageId", false), cursor, limit).await?;
-    Ok((serde_dynamo::from_items(items)?, next))
+    records_page(app, Table::MESSAGES, ("conversationId", conversation_id), ("messageId", false), cursor, limit).await
 }
 
 /// One counterpart in a player's inbox.

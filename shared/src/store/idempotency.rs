@@ -2,7 +2,7 @@
 //! same transaction as the money it guards, so "charged twice" and "recorded but not charged"
 //! cannot happen.
 
-use super::{get_n, get_s, n, s, Item};
+use super::{get_s, n, s, Item};
 use crate::app::{App, Table};
 use crate::error::ApiError;
 use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
@@ -43,9 +43,7 @@ impl Guard {
 pub struct Record {
     pub request_hash: String,
     pub state: String,
-    pub status_code: u16,
     pub response: Option<serde_json::Value>,
-    pub locked_until: u64,
     pub item: Item,
 }
 
@@ -54,15 +52,13 @@ impl Record {
         Record {
             request_hash: get_s(&item, "requestHash").unwrap_or_default().to_owned(),
             state: get_s(&item, "state").unwrap_or_default().to_owned(),
-            status_code: get_n(&item, "statusCode").unwrap_or(200),
             response: get_s(&item, "responseBody").and_then(|b| serde_json::from_str(b).ok()),
-            locked_until: get_n(&item, "lockedUntil").unwrap_or(0),
             item,
         }
     }
 
     /// The first response again, or why it cannot be given.
-    pub fn replay(&self, guard: &Guard) -> Result<(u16, serde_json::Value), ApiError> {
+    pub fn replay(&self, guard: &Guard) -> Result<serde_json::Value, ApiError> {
         if self.request_hash != guard.request_hash {
             return Err(ApiError::Rule {
                 code: "idempotency_key_reused",
@@ -71,7 +67,7 @@ impl Record {
             });
         }
         match (&self.state[..], &self.response) {
-            (COMPLETED, Some(body)) => Ok((self.status_code, body.clone())),
+            (COMPLETED, Some(body)) => Ok(body.clone()),
             _ => Err(ApiError::Conflict {
                 code: "idempotency_in_progress",
                 detail: "a request with this Idempotency-Key is still being processed; retry shortly".into(),
@@ -100,7 +96,6 @@ pub fn completed_put(app: &App, guard: &Guard, response: &serde_json::Value) -> 
         .item("key", s(&guard.record_key))
         .item("requestHash", s(&guard.request_hash))
         .item("state", s(COMPLETED))
-        .item("statusCode", n(200))
         .item("responseBody", s(response.to_string()))
         .item("createdAt", n(now))
         .item("expiresAt", n(now + RETENTION_SECS))
@@ -167,12 +162,11 @@ pub fn complete_claim(app: &App, guard: &Guard, response: &serde_json::Value) ->
     let update = Update::builder()
         .table_name(app.table(Table::IDEMPOTENCY)?)
         .key("key", s(&guard.record_key))
-        .update_expression("SET #state = :completed, statusCode = :ok, responseBody = :body REMOVE pendingPartition")
+        .update_expression("SET #state = :completed, responseBody = :body REMOVE pendingPartition")
         .condition_expression("#state = :pending")
         .expression_attribute_names("#state", "state")
         .expression_attribute_values(":completed", s(COMPLETED))
         .expression_attribute_values(":pending", s(PENDING))
-        .expression_attribute_values(":ok", n(200))
         .expression_attribute_values(":body", s(response.to_string()))
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .build()

@@ -179,6 +179,19 @@ pub async fn page_of(
     Ok((out.items.unwrap_or_default(), next))
 }
 
+/// `page_of`, with the items read as typed records.
+pub async fn records_page<T: serde::de::DeserializeOwned>(
+    app: &crate::App,
+    table: crate::Table,
+    partition: (&str, &str),
+    sort: (&str, bool),
+    cursor: Option<&str>,
+    limit: i32,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let (items, next) = page_of(app, table, partition, sort, cursor, limit).await?;
+    Ok((serde_dynamo::from_items(items)?, next))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

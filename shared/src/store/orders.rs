@@ -1,7 +1,7 @@
 //! Orders and Library tables: typed records, the transaction items that write them once, and
 //! pages of a player's orders and library.
 
-use super::page_of;
+use super::records_page;
 use crate::app::{App, Table};
 use crate::error::ApiError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
@@ -57,8 +57,7 @@ pub async fn orders_page(
     cursor: Option<&str>,
     limit: i32,
 ) -> Result<(Vec<Order>, Option<String>), ApiError> {
-    let (items, next) = page_of(app, Table::ORDERS, ("userId", user_id), ("orderId", false), cursor, limit).await?;
-    Ok((serde_dynamo::from_items(items)?, next))
+    records_page(app, Table::ORDERS, ("userId", user_id), ("orderId", false), cursor, limit).await
 }
 
 /// One page of a player's library.
@@ -68,6 +67,5 @@ pub async fn library_page(
     cursor: Option<&str>,
     limit: i32,
 ) -> Result<(Vec<LibraryEntry>, Option<String>), ApiError> {
-    let (items, next) = page_of(app, Table::LIBRARY, ("userId", user_id), ("gameId", true), cursor, limit).await?;
-    Ok((serde_dynamo::from_items(items)?, next))
+    records_page(app, Table::LIBRARY, ("userId", user_id), ("gameId", true), cursor, limit).await
 }

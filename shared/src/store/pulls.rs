@@ -34,7 +34,5 @@ pub async fn page(
     cursor: Option<&str>,
     limit: i32,
 ) -> Result<(Vec<PullRecord>, Option<String>), ApiError> {
-    let (items, next) =
-        super::page_of(app, Table::PULLS, ("userId", user_id), ("pullId", false), cursor, limit).await?;
-    Ok((serde_dynamo::from_items(items)?, next))
+    super::records_page(app, Table::PULLS, ("userId", user_id), ("pullId", false), cursor, limit).await
 }
