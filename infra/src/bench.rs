@@ -21,8 +21,17 @@ pub struct ColdStart {
     pub binary_bytes: u64,
 }
 
+/// What a cold start runs: a program (a function binary, or an interpreter and its script) with a
+/// function's template environment.
+pub struct Handler<'a> {
+    pub program: &'a Path,
+    pub args: &'a [&'a str],
+    pub function: &'a Function,
+}
+
 /// One cold start: a fresh process, one invocation of its sample event, time to its response.
-async fn one_cold_start(function: &Function, binary: &Path, event: Bytes) -> Result<(Duration, u64)> {
+async fn one_cold_start(handler: &Handler<'_>, event: Bytes) -> Result<(Duration, u64)> {
+    let function = handler.function;
     let (done_tx, done_rx) = oneshot::channel::<()>();
     let done = Arc::new(Mutex::new(Some(done_tx)));
     let served = Arc::new(Mutex::new(false));
@@ -68,7 +77,8 @@ async fn one_cold_start(function: &Function, binary: &Path, event: Bytes) -> Res
     let addr = listener.local_addr()?;
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let started = Instant::now();
-    let mut child = tokio::process::Command::new(binary)
+    let mut child = tokio::process::Command::new(handler.program)
+        .args(handler.args)
         .env_clear()
         .envs(&function.environment)
         .envs(crate::aws_passthrough())
@@ -94,6 +104,26 @@ async fn one_cold_start(function: &Function, binary: &Path, event: Bytes) -> Res
     Ok((elapsed, peak))
 }
 
+/// Median, max and peak RSS of `runs` cold starts of `handler` on `event`.
+pub async fn cold_start(name: &str, handler: &Handler<'_>, event: Bytes, runs: usize) -> Result<ColdStart> {
+    let mut times = Vec::new();
+    let mut peak = 0;
+    for _ in 0..runs {
+        let (t, rss) = one_cold_start(handler, event.clone()).await.with_context(|| format!("cold start of {name}"))?;
+        times.push(t.as_secs_f64() * 1000.0);
+        peak = peak.max(rss);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(ColdStart {
+        function: name.to_owned(),
+        median_ms: times[times.len() / 2],
+        max_ms: *times.last().unwrap_or(&0.0),
+        peak_rss_kib: peak,
+        binary_bytes: std::fs::metadata(handler.program)?.len(),
+    })
+}
+
+/// Every function of the template, each on its sample event from `events_dir`.
 pub async fn cold_starts(
     template: &Template,
     bin_dir: &Path,
@@ -104,21 +134,8 @@ pub async fn cold_starts(
     for function in &template.functions {
         let binary = bin_dir.join(&function.binary);
         let event = Bytes::from(std::fs::read(events_dir.join(format!("{}.json", function.binary)))?);
-        let mut times = Vec::new();
-        let mut peak = 0;
-        for _ in 0..runs {
-            let (t, rss) = one_cold_start(function, &binary, event.clone()).await?;
-            times.push(t.as_secs_f64() * 1000.0);
-            peak = peak.max(rss);
-        }
-        times.sort_by(f64::total_cmp);
-        out.push(ColdStart {
-            function: function.binary.clone(),
-            median_ms: times[times.len() / 2],
-            max_ms: *times.last().unwrap_or(&0.0),
-            peak_rss_kib: peak,
-            binary_bytes: std::fs::metadata(&binary)?.len(),
-        });
+        let handler = Handler { program: &binary, args: &[], function };
+        out.push(cold_start(&function.binary, &handler, event, runs).await?);
     }
     Ok(out)
 }

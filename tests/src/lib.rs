@@ -343,3 +343,95 @@ where
     }
     panic!("two trials in a row straddled a window boundary");
 }
+
+/// What the DynamoDB calls of some requests cost, as DynamoDB reports it: every request is sent with
+/// `ReturnConsumedCapacity: TOTAL` and the units of each answer are summed, read and write apart.
+/// Outbox entries written by transactions are counted too, by where they go (a chat delivery job
+/// for the FIFO queue, anything else an event for the bus). The bench prices requests with it.
+#[derive(Debug, Clone)]
+pub struct CapacityMeter {
+    outbox_table: String,
+    totals: std::sync::Arc<std::sync::Mutex<Capacity>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Capacity {
+    pub calls: u64,
+    pub read_units: f64,
+    pub write_units: f64,
+    pub bus_events: u64,
+    pub queue_messages: u64,
+}
+
+impl CapacityMeter {
+    pub fn new(outbox_table: &str) -> Self {
+        CapacityMeter { outbox_table: outbox_table.to_owned(), totals: Default::default() }
+    }
+
+    pub fn take(&self) -> Capacity {
+        std::mem::take(&mut *self.totals.lock().unwrap())
+    }
+}
+
+impl aws_sdk_dynamodb::config::Intercept for CapacityMeter {
+    fn name(&self) -> &'static str {
+        "CapacityMeter"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextMut<'_>,
+        _components: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        let request = context.request_mut();
+        let mut body: Value = serde_json::from_slice(request.body().bytes().ok_or("streaming request body")?)?;
+        body["ReturnConsumedCapacity"] = "TOTAL".into();
+        let outbox: Vec<&Value> = body["TransactItems"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|item| item.get("Put"))
+            .filter(|put| put["TableName"] == self.outbox_table.as_str())
+            .collect();
+        let chat_jobs = outbox
+            .iter()
+            .filter(|put| put["Item"]["group"]["S"].as_str().is_some_and(|g| g.starts_with("chat#")))
+            .count();
+        {
+            let mut totals = self.totals.lock().unwrap();
+            totals.calls += 1;
+            totals.queue_messages += chat_jobs as u64;
+            totals.bus_events += (outbox.len() - chat_jobs) as u64;
+        }
+        let bytes = serde_json::to_vec(&body)?;
+        request.headers_mut().insert("content-length", bytes.len().to_string());
+        *request.body_mut() = aws_smithy_types::body::SdkBody::from(bytes);
+        Ok(())
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::AfterDeserializationInterceptorContextRef<'_>,
+        _components: &aws_sdk_dynamodb::config::RuntimeComponents,
+        cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        let writes = cfg.load::<aws_smithy_runtime_api::client::orchestrator::Metadata>().is_some_and(|meta| {
+            !matches!(meta.name(), "GetItem" | "BatchGetItem" | "Query" | "Scan" | "TransactGetItems")
+        });
+        let Some(body) = context.response().body().bytes() else { return Ok(()) };
+        let body: Value = serde_json::from_slice(body).unwrap_or_default();
+        // One object for single-item calls, a list (one per table) for transactions and batches.
+        let units: f64 = match &body["ConsumedCapacity"] {
+            Value::Array(tables) => tables.iter().filter_map(|t| t["CapacityUnits"].as_f64()).sum(),
+            one => one["CapacityUnits"].as_f64().unwrap_or(0.0),
+        };
+        let mut totals = self.totals.lock().unwrap();
+        if writes {
+            totals.write_units += units;
+        } else {
+            totals.read_units += units;
+        }
+        Ok(())
+    }
+}

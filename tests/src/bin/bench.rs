@@ -1,65 +1,140 @@
-//! `./dev bench`: cold starts of the release function binaries and warm latency through the local
-//! API, printed as Markdown tables for the README.
+//! `./dev bench`: cold starts of the release function binaries (against a Python + boto3 handler in
+//! the same harness), warm latency through the local API, and what each money request costs at
+//! list prices, printed as Markdown tables for the README.
 
-use platform_tests::{repo_root, stack};
-use serde_json::json;
+use infra::bench::{cold_start, cold_starts, percentile, warm_latency, Handler};
+use lambda_http::Body;
+use platform::app::Table;
+use platform_tests::{repo_root, stack, Capacity, CapacityMeter, Player, Stack};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+/// List prices (us-east-1, November 2026): Lambda arm64 per GB-second and per request, DynamoDB
+/// on-demand per write and read request unit, EventBridge per event, SQS FIFO per request.
+const LAMBDA_GB_SECOND: f64 = 0.000_013_333_4;
+const LAMBDA_REQUEST: f64 = 0.20 / 1e6;
+const WRITE_UNIT: f64 = 0.625 / 1e6;
+const READ_UNIT: f64 = 0.125 / 1e6;
+const BUS_EVENT: f64 = 1.0 / 1e6;
+const FIFO_REQUEST: f64 = 0.50 / 1e6;
+/// A chat delivery job is sent, received and deleted: three queue requests.
+const FIFO_REQUESTS_PER_JOB: f64 = 3.0;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let s = stack();
-    let runs = std::env::var("COLD_START_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
-    let bin_dir = std::env::var("FUNCTIONS_BIN_DIR").unwrap_or_else(|_| "target/release".into());
-
+    let runs = env_number("COLD_START_RUNS", 20);
+    let n = env_number("WARM_REQUESTS", 300);
     println!("{}\n", machine());
+    cold_start_table(s, runs).await?;
+    let latencies = warm_latency_table(s, n).await?;
+    cost_table(s, &latencies).await
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+async fn cold_start_table(s: &Stack, runs: usize) -> anyhow::Result<()> {
+    let bin_dir = repo_root().join(std::env::var("FUNCTIONS_BIN_DIR").unwrap_or_else(|_| "target/release".into()));
+    let events = repo_root().join("events");
+    let rows = cold_starts(&s.template, &bin_dir, &events, runs).await?;
+
+    // The baseline: store-game's work in Python with a boto3 client, same environment and event.
+    let store_game = s.template.functions.iter().find(|f| f.binary == "store-game").expect("store-game");
+    let python = repo_root().join(".venv/bin/python");
+    let script = repo_root().join("tests/bench/python_boto3_store_game.py");
+    let script = script.to_str().expect("utf-8 path");
+    let handler = Handler { program: &python, args: &["-B", script], function: store_game };
+    let event = std::fs::read(events.join("store-game.json"))?.into();
+    let baseline = cold_start("python3 + boto3 (store-game)", &handler, event, runs).await?;
+
     println!("### Cold start: exec to first response on a minimal Runtime API ({runs} runs each)\n");
-    println!("| function | median ms | max ms | peak RSS MiB | binary MiB |");
-    println!("|---|---:|---:|---:|---:|");
-    let rows =
-        infra::bench::cold_starts(&s.template, &repo_root().join(&bin_dir), &repo_root().join("events"), runs).await?;
-    for r in rows {
+    println!("| function | median ms | max ms | peak RSS MiB | binary MiB | Python+boto3 / this |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for r in &rows {
         println!(
-            "| {} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            "| {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0}x |",
             r.function,
             r.median_ms,
             r.max_ms,
             r.peak_rss_kib as f64 / 1024.0,
-            r.binary_bytes as f64 / 1048576.0
+            r.binary_bytes as f64 / 1048576.0,
+            baseline.median_ms / r.median_ms
         );
     }
+    println!(
+        "| {} | {:.1} | {:.1} | {:.1} | (interpreter) | 1x |",
+        baseline.function,
+        baseline.median_ms,
+        baseline.max_ms,
+        baseline.peak_rss_kib as f64 / 1024.0
+    );
+    Ok(())
+}
 
-    let n = std::env::var("WARM_REQUESTS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
-    let player = &s.new_player().await;
-    for _ in 0..(n / 100 + 1) {
-        anyhow::ensure!(player.buy(s, 160 * 120).await.status == 200, "funding the bench player failed");
+/// Warm p50 of each money request through the local API, by the name the cost table uses.
+struct Latencies(Vec<(&'static str, f64)>);
+
+impl Latencies {
+    fn p50(&self, request: &str) -> f64 {
+        self.0.iter().find(|(name, _)| *name == request).map(|(_, p50)| *p50).unwrap_or(0.0)
     }
+}
+
+async fn warm_latency_table(s: &'static Stack, n: usize) -> anyhow::Result<Latencies> {
+    let mut money = Vec::new();
     println!("\n### Warm latency through the local API ({n} sequential requests after 10 warm-up)\n");
     println!("| request | p50 ms | p99 ms |");
     println!("|---|---:|---:|");
-    let (p50, p99) = infra::bench::warm_latency(n, |i| {
-        let key = format!("bench-pull-{i}-{}", player.user_id);
+    let print = |label: &str, (p50, p99): (f64, f64)| println!("| {label} | {p50:.2} | {p99:.2} |");
+
+    let player = &s.new_player().await;
+    for count in [1u64, 10] {
+        let fund = 1600 * (n as u64 + 10) * count / 10 + 160;
+        anyhow::ensure!(player.buy(s, fund).await.status == 200, "funding the bench player failed");
+        let latency = warm_latency(n, |i| {
+            let key = format!("bench-pull{count}-{i}-{}", player.user_id);
+            async move {
+                let body = json!({ "bannerId": "heroes", "count": count });
+                let r = s.post_keyed("/gacha/pull", &player.token, &key, &body).await;
+                anyhow::ensure!(r.status == 200, "pull failed: {:?}", r.body);
+                Ok(())
+            }
+        })
+        .await?;
+        let name = if count == 1 { "pull x1" } else { "pull x10" };
+        print(&format!("POST /gacha/pull (x{count})"), latency);
+        money.push((name, latency.0));
+    }
+
+    let latency = warm_latency(n, |i| {
+        let key = format!("bench-buy-gems-{i}-{}", player.user_id);
         async move {
-            let r = s.post_keyed("/gacha/pull", &player.token, &key, &json!({ "bannerId": "heroes" })).await;
-            anyhow::ensure!(r.status == 200, "pull failed: {:?}", r.body);
+            let body = json!({ "amount": 160, "paymentMethod": "credit_card" });
+            let r = s.post_keyed("/account/buy-currency", &player.token, &key, &body).await;
+            anyhow::ensure!(r.status == 200, "buy-currency failed: {:?}", r.body);
             Ok(())
         }
     })
     .await?;
-    println!("| POST /gacha/pull (x1) | {p50:.2} | {p99:.2} |");
-    let (p50, p99) = infra::bench::warm_latency(n, |_| async {
-        let r = s.get("/account/currency", Some(&player.token)).await;
-        anyhow::ensure!(r.status == 200, "balance failed");
-        Ok(())
-    })
-    .await?;
-    println!("| GET /account/currency | {p50:.2} | {p99:.2} |");
-    let (p50, p99) = infra::bench::warm_latency(n, |_| async {
-        let r = s.get("/gacha/rarity-chances", None).await;
-        anyhow::ensure!(r.status == 200, "chances failed");
-        Ok(())
-    })
-    .await?;
-    println!("| GET /gacha/rarity-chances | {p50:.2} | {p99:.2} |");
+    print("POST /account/buy-currency", latency);
+    money.push(("buy-currency", latency.0));
 
+    for (label, path) in
+        [("GET /account/currency", "/account/currency"), ("GET /gacha/rarity-chances", "/gacha/rarity-chances")]
+    {
+        let token = Some(player.token.as_str());
+        print(
+            label,
+            warm_latency(n, |_| async move {
+                let r = s.get(path, token).await;
+                anyhow::ensure!(r.status == 200, "{path} failed: {:?}", r.body);
+                Ok(())
+            })
+            .await?,
+        );
+    }
     for (label, query) in [
         ("GET /store/games?genre=action", "/store/games?genre=action&limit=20"),
         ("GET /store/games?q=war (name search)", "/store/games?q=war&limit=20"),
@@ -68,21 +143,73 @@ async fn main() -> anyhow::Result<()> {
             "/store/games?tag=puzzle&maxPrice=500&sort=release&limit=20",
         ),
     ] {
-        let (p50, p99) = infra::bench::warm_latency(n, |_| async move {
+        let latency = warm_latency(n, |_| async move {
             let r = s.get(query, None).await;
             anyhow::ensure!(r.status == 200, "browse failed: {:?}", r.body);
             Ok(())
         })
         .await?;
-        println!("| {label} | {p50:.2} | {p99:.2} |");
+        print(label, latency);
     }
 
     // Purchases: each request buys a different game, from one well-funded player.
     let buyer = &s.new_player().await;
     anyhow::ensure!(buyer.buy(s, 1_000_000).await.status == 200, "funding the buyer failed");
+    let games = &games_to_buy(s, n + 10).await?;
+    let latency = warm_latency(n, |i| async move {
+        let key = format!("bench-buy-{}-{i}", buyer.user_id);
+        let r = s.post_keyed("/store/purchase", &buyer.token, &key, &json!({ "gameId": games[i] })).await;
+        anyhow::ensure!(r.status == 200, "purchase failed: {:?}", r.body);
+        Ok(())
+    })
+    .await?;
+    print("POST /store/purchase", latency);
+    money.push(("purchase", latency.0));
+
+    // Chat: senders rotate to stay under the per-sender limit.
+    let recipient = &s.new_player().await;
+    let senders = &chat_senders(s, n + 10).await;
+    let latency = warm_latency(n, |i| async move {
+        let from = &senders[i % senders.len()];
+        let body = json!({ "recipientId": recipient.user_id, "text": format!("bench {i}") });
+        let r = s.post("/chat/messages", Some(&from.token), &body).await;
+        anyhow::ensure!(r.status == 201, "send failed: {:?}", r.body);
+        Ok(())
+    })
+    .await?;
+    print("POST /chat/messages", latency);
+    money.push(("chat send", latency.0));
+
+    // Delivery: send, then poll the recipient's inbox until the message is its last one.
+    let (ann, bob) = (&s.new_player().await, &s.new_player().await);
+    let deliveries = 25.min(chat_send::PER_SENDER.max as usize - 1);
+    let mut times = Vec::new();
+    for i in 0..deliveries {
+        let started = Instant::now();
+        let body = json!({ "recipientId": bob.user_id, "text": format!("ping {i}") });
+        let id = s.post("/chat/messages", Some(&ann.token), &body).await.body["messageId"].clone();
+        loop {
+            let inbox = s.get("/chat/conversations", Some(&bob.token)).await;
+            if inbox.body["conversations"][0]["lastMessage"]["messageId"] == id {
+                break;
+            }
+            anyhow::ensure!(started.elapsed() < Duration::from_secs(30), "message {i} never arrived");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    print(
+        &format!("chat delivery: send -> in recipient's inbox ({deliveries} messages)"),
+        (percentile(&times, 50.0), percentile(&times, 99.0)),
+    );
+    Ok(Latencies(money))
+}
+
+async fn games_to_buy(s: &Stack, count: usize) -> anyhow::Result<Vec<u64>> {
     let mut games = Vec::new();
     let mut cursor: Option<String> = None;
-    while games.len() < n + 10 {
+    while games.len() < count {
         let url = match &cursor {
             Some(c) => format!("/store/games?maxPrice=2000&free=false&limit=100&cursor={c}"),
             None => "/store/games?maxPrice=2000&free=false&limit=100".to_string(),
@@ -90,71 +217,114 @@ async fn main() -> anyhow::Result<()> {
         let r = s.get(&url, None).await;
         games.extend(r.body["games"].as_array().into_iter().flatten().filter_map(|g| g["gameId"].as_u64()));
         cursor = r.body["nextCursor"].as_str().map(str::to_owned);
-        anyhow::ensure!(cursor.is_some() || games.len() >= n + 10, "not enough games to buy");
+        anyhow::ensure!(cursor.is_some() || games.len() >= count, "not enough games to buy");
     }
-    let games = &games;
-    let (p50, p99) = infra::bench::warm_latency(n, |i| async move {
-        let key = format!("bench-buy-{}-{i}", buyer.user_id);
-        let r = s.post_keyed("/store/purchase", &buyer.token, &key, &json!({ "gameId": games[i] })).await;
-        anyhow::ensure!(r.status == 200, "purchase failed: {:?}", r.body);
-        Ok(())
-    })
-    .await?;
-    println!("| POST /store/purchase | {p50:.2} | {p99:.2} |");
+    Ok(games)
+}
 
-    // Chat: senders rotate to stay under the per-sender limit.
-    let recipient = &s.new_player().await;
-    let senders_needed = (n + 10) / (chat_send::PER_SENDER.max as usize - 1) + 1;
+async fn chat_senders(s: &Stack, messages: usize) -> Vec<Player> {
     let mut senders = Vec::new();
-    for _ in 0..senders_needed {
+    for _ in 0..messages / (chat_send::PER_SENDER.max as usize - 1) + 1 {
         senders.push(s.new_player().await);
     }
-    let senders = &senders;
-    let (p50, p99) = infra::bench::warm_latency(n, |i| async move {
-        let from = &senders[i % senders.len()];
-        let r = s
-            .post(
-                "/chat/messages",
-                Some(&from.token),
-                &json!({ "recipientId": recipient.user_id, "text": format!("bench {i}") }),
-            )
-            .await;
-        anyhow::ensure!(r.status == 201, "send failed: {:?}", r.body);
-        Ok(())
-    })
-    .await?;
-    println!("| POST /chat/messages | {p50:.2} | {p99:.2} |");
+    senders
+}
 
-    // Delivery: send, then poll the recipient's inbox until the message is its last one.
-    let (ann, bob) = (&s.new_player().await, &s.new_player().await);
-    let deliveries = 25.min(chat_send::PER_SENDER.max as usize - 1);
-    let mut times = Vec::new();
-    for i in 0..deliveries {
-        let started = std::time::Instant::now();
-        let r = s
-            .post(
-                "/chat/messages",
-                Some(&ann.token),
-                &json!({ "recipientId": bob.user_id, "text": format!("ping {i}") }),
-            )
-            .await;
-        let id = r.body["messageId"].clone();
-        loop {
-            let inbox = s.get("/chat/conversations", Some(&bob.token)).await;
-            if inbox.body["conversations"][0]["lastMessage"]["messageId"] == id {
-                break;
-            }
-            anyhow::ensure!(started.elapsed() < std::time::Duration::from_secs(30), "message {i} never arrived");
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-        times.push(started.elapsed().as_secs_f64() * 1000.0);
+fn request(path: &str, token: &str, key: Option<String>, body: Value) -> lambda_http::Request {
+    let mut builder = lambda_http::http::Request::builder()
+        .method("POST")
+        .uri(path)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json");
+    if let Some(key) = key {
+        builder = builder.header("idempotency-key", key);
     }
-    times.sort_by(f64::total_cmp);
-    println!(
-        "| chat delivery: send -> in recipient's inbox ({deliveries} messages) | {:.1} | {:.1} |",
-        infra::bench::percentile(&times, 50.0),
-        infra::bench::percentile(&times, 99.0)
-    );
+    builder.body(Body::Text(body.to_string())).expect("request")
+}
+
+/// Each money request run in process by its real handler, with every DynamoDB call metered, then
+/// priced: the function's memory for its warm p50 through the local API (an upper bound on the
+/// billed duration), the units DynamoDB reported, and the events and queue jobs it left in the
+/// outbox for the publisher.
+async fn cost_table(s: &Stack, latencies: &Latencies) -> anyhow::Result<()> {
+    const RUNS: usize = 50;
+    let outbox = s.app(s.dynamo().await).await.table(Table::OUTBOX)?.to_owned();
+    let meter = CapacityMeter::new(&outbox);
+    let app = &s.app(s.dynamo_with(meter.clone()).await).await;
+    let player = s.new_player().await;
+    anyhow::ensure!(player.buy(s, 1600 * RUNS as u64 * 2).await.status == 200, "funding failed");
+    let buyer = s.new_player().await;
+    anyhow::ensure!(buyer.buy(s, 1_000_000).await.status == 200, "funding failed");
+    let games = games_to_buy(s, RUNS).await?;
+    let recipient = s.new_player().await;
+    let senders = chat_senders(s, RUNS).await;
+    let token = |p: &Player| p.token.clone();
+
+    println!("\n### What one money request costs ({RUNS} requests each, DynamoDB's ReturnConsumedCapacity)\n");
+    println!("| request | DynamoDB calls | read units | write units | bus events | queue jobs | Lambda ms (p50) | $ per million |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (name, function) in [
+        ("pull x1", "gacha-pull"),
+        ("pull x10", "gacha-pull"),
+        ("buy-currency", "account-buy-currency"),
+        ("purchase", "store-purchase"),
+        ("chat send", "chat-send"),
+    ] {
+        meter.take();
+        for i in 0..RUNS {
+            let key = Some(uuid::Uuid::new_v4().to_string());
+            let response = match name {
+                "pull x1" | "pull x10" => {
+                    let count = if name == "pull x1" { 1 } else { 10 };
+                    let body = json!({ "bannerId": "heroes", "count": count });
+                    gacha_pull::handle(request("/gacha/pull", &token(&player), key, body), app).await
+                }
+                "buy-currency" => {
+                    let body = json!({ "amount": 160, "paymentMethod": "credit_card" });
+                    account_buy_currency::handle(request("/account/buy-currency", &token(&player), key, body), app)
+                        .await
+                }
+                "purchase" => {
+                    let body = json!({ "gameId": games[i] });
+                    store_purchase::handle(request("/store/purchase", &token(&buyer), key, body), app).await
+                }
+                _ => {
+                    let from = &senders[i % senders.len()];
+                    let body = json!({ "recipientId": recipient.user_id, "text": format!("cost {i}") });
+                    chat_send::handle(request("/chat/messages", &token(from), None, body), app).await
+                }
+            };
+            let status = response.map_err(|e| anyhow::anyhow!("{name}: {e}"))?.status();
+            anyhow::ensure!(status.is_success(), "{name} answered {status}");
+        }
+        let total = meter.take();
+        let per = |v: f64| v / RUNS as f64;
+        let each = Capacity {
+            calls: total.calls,
+            read_units: per(total.read_units),
+            write_units: per(total.write_units),
+            bus_events: total.bus_events,
+            queue_messages: total.queue_messages,
+        };
+        let memory_gb =
+            s.template.functions.iter().find(|f| f.binary == function).map_or(128, |f| f.memory_mb) as f64 / 1024.0;
+        let billed_ms = latencies.p50(name).ceil();
+        let dollars = LAMBDA_REQUEST
+            + memory_gb * billed_ms / 1000.0 * LAMBDA_GB_SECOND
+            + each.read_units * READ_UNIT
+            + each.write_units * WRITE_UNIT
+            + per(each.bus_events as f64) * BUS_EVENT
+            + per(each.queue_messages as f64) * FIFO_REQUESTS_PER_JOB * FIFO_REQUEST;
+        println!(
+            "| {name} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {billed_ms:.0} | {:.2} |",
+            per(each.calls as f64),
+            each.read_units,
+            each.write_units,
+            per(each.bus_events as f64),
+            per(each.queue_messages as f64),
+            dollars * 1e6
+        );
+    }
     Ok(())
 }
 
