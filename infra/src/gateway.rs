@@ -1,6 +1,9 @@
 //! The local HTTP API: serves exactly the routes template.yaml declares, turning each request into
-//! the API Gateway v2 (HTTP API) event the function receives on AWS. Also answers the Lambda
-//! Invoke API (`POST /2015-03-31/functions/{name}/invocations`) and fires `Schedule` events.
+//! the API Gateway v2 (HTTP API) event the function receives on AWS, and fires `Schedule` events.
+//! The public port serves nothing else, and only to requests addressed to it by a loopback name
+//! (a Host check, so a web page cannot reach it through DNS rebinding). The Lambda Invoke API
+//! (`POST /2015-03-31/functions/{name}/invocations`), which runs any function on any event, is
+//! off unless given its own listener.
 
 use crate::runtime::{Outcome, Runtime};
 use crate::template::Template;
@@ -85,20 +88,32 @@ struct Gateway {
     runtime: Arc<Runtime>,
 }
 
-/// The whole local API on one listener: template routes, the Invoke API and the Runtime API.
-pub fn router(template: &Template, runtime: Arc<Runtime>) -> Router {
+/// The public API: the template's routes, for requests whose Host names this listener.
+pub fn router(template: &Template, runtime: Arc<Runtime>, port: u16) -> Router {
     let mut routes: Vec<RouteEntry> = template
         .functions
         .iter()
         .flat_map(|f| f.routes.iter().map(|r| RouteEntry::parse(&r.method, &r.path, &f.binary)))
         .collect();
     routes.sort_by_key(|r| std::cmp::Reverse(r.specificity()));
-    let gateway = Arc::new(Gateway { routes, runtime: runtime.clone() });
-    Router::new()
-        .route("/2015-03-31/functions/{function}/invocations", post(invoke_api))
-        .with_state(gateway.clone())
-        .merge(runtime.router())
-        .fallback(move |connect: ConnectInfo<SocketAddr>, request: Request| http_api(gateway.clone(), connect, request))
+    let gateway = Arc::new(Gateway { routes, runtime });
+    let hosts: Arc<[String]> = ["127.0.0.1", "localhost", "[::1]"].map(|h| format!("{h}:{port}")).into();
+    Router::new().fallback(move |connect: ConnectInfo<SocketAddr>, request: Request| {
+        let (gateway, hosts) = (gateway.clone(), hosts.clone());
+        async move {
+            let host = request.headers().get("host").and_then(|h| h.to_str().ok()).unwrap_or_default();
+            if !hosts.iter().any(|allowed| allowed.eq_ignore_ascii_case(host)) {
+                return (StatusCode::FORBIDDEN, [("content-type", "application/json")], r#"{"message":"Forbidden"}"#)
+                    .into_response();
+            }
+            http_api(gateway, connect, request).await
+        }
+    })
+}
+
+/// The Lambda Invoke API, for its own listener.
+pub fn invoke_router(runtime: Arc<Runtime>) -> Router {
+    Router::new().route("/2015-03-31/functions/{function}/invocations", post(invoke_api)).with_state(runtime)
 }
 
 async fn http_api(gateway: Arc<Gateway>, ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request) -> Response {
@@ -256,8 +271,8 @@ fn api_response(bytes: &[u8]) -> Response {
 }
 
 /// `aws lambda invoke --endpoint-url http://127.0.0.1:PORT --function-name NAME` works against this.
-async fn invoke_api(State(gateway): State<Arc<Gateway>>, Path(function): Path<String>, payload: Bytes) -> Response {
-    match gateway.runtime.invoke(&function, payload).await {
+async fn invoke_api(State(runtime): State<Arc<Runtime>>, Path(function): Path<String>, payload: Bytes) -> Response {
+    match runtime.invoke(&function, payload).await {
         Ok(Outcome::Response(bytes)) => (StatusCode::OK, [("content-type", "application/json")], bytes).into_response(),
         Ok(Outcome::Error(error)) => {
             (StatusCode::OK, [("x-amz-function-error", "Unhandled"), ("content-type", "application/json")], error)
@@ -309,13 +324,23 @@ fn parse_rate(expr: &str) -> Option<Duration> {
     Some(Duration::from_secs(n * secs))
 }
 
-/// Serves the local API on `listener` until the process ends.
-pub async fn serve(listener: tokio::net::TcpListener, template: &Template, runtime: Arc<Runtime>) -> Result<()> {
-    runtime.set_base_url(format!("http://{}", listener.local_addr()?));
+/// Serves the local API on `listener` (and the Invoke API on `invoke`, if given) until the
+/// process ends.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    invoke: Option<tokio::net::TcpListener>,
+    template: &Template,
+    runtime: Arc<Runtime>,
+) -> Result<()> {
+    runtime.start_api().await?;
     start_schedules(template, runtime.clone());
     crate::pollers::start(template, runtime.clone(), crate::pollers::RetryDelay(1)).await?;
     crate::streams::start(template, runtime.clone()).await?;
-    let app = router(template, runtime);
+    if let Some(invoke) = invoke {
+        let router = invoke_router(runtime.clone());
+        tokio::spawn(async move { axum::serve(invoke, router).await });
+    }
+    let app = router(template, runtime, listener.local_addr()?.port());
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await?;
     Ok(())
 }

@@ -45,7 +45,8 @@ impl LocalApi {
         Ok(LocalApi { template, runtime })
     }
 
-    pub async fn serve(self, listener: tokio::net::TcpListener) -> Result<()> {
-        gateway::serve(listener, &self.template, self.runtime).await
+    /// Serves the template's routes on `api`, and the Lambda Invoke API on `invoke` if given.
+    pub async fn serve(self, api: tokio::net::TcpListener, invoke: Option<tokio::net::TcpListener>) -> Result<()> {
+        gateway::serve(api, invoke, &self.template, self.runtime).await
     }
 }

@@ -2,8 +2,10 @@
 //! `infra serve`: the local HTTP API for template.yaml's routes.
 //! `infra env FUNCTION`: a function's environment as the template declares it.
 //!
-//! Options: --template PATH (template.yaml), --param Name=Value (repeatable), --port N (3000),
-//! --bin-dir DIR (target/debug), --log-dir DIR, --max-instances N (8).
+//! Options: --template PATH (template.yaml), --param Name=Value (repeatable), --param-file PATH
+//! (Name=Value lines; for secrets, which on a command line anyone can read in `ps`), --port N
+//! (3000), --invoke-port N (the Lambda Invoke API; off unless given), --bin-dir DIR
+//! (target/debug), --log-dir DIR, --max-instances N (8).
 
 use anyhow::{bail, Context, Result};
 use std::collections::HashMap;
@@ -14,6 +16,7 @@ struct Options {
     template: PathBuf,
     params: HashMap<String, String>,
     port: u16,
+    invoke_port: Option<u16>,
     bin_dir: PathBuf,
     log_dir: Option<PathBuf>,
     max_instances: usize,
@@ -28,6 +31,7 @@ fn parse_args() -> Result<Options> {
         template: "template.yaml".into(),
         params: HashMap::new(),
         port: 3000,
+        invoke_port: None,
         bin_dir: "target/debug".into(),
         log_dir: None,
         max_instances: 8,
@@ -45,7 +49,15 @@ fn parse_args() -> Result<Options> {
                 let (k, v) = value.split_once('=').context("--param takes Name=Value")?;
                 options.params.insert(k.into(), v.into());
             }
+            "--param-file" => {
+                let text = std::fs::read_to_string(&value).with_context(|| format!("reading {value}"))?;
+                for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+                    let (k, v) = line.split_once('=').with_context(|| format!("{value}: lines are Name=Value"))?;
+                    options.params.insert(k.trim().into(), v.trim().into());
+                }
+            }
             "--port" => options.port = value.parse()?,
+            "--invoke-port" => options.invoke_port = Some(value.parse()?),
             "--bin-dir" => options.bin_dir = value.into(),
             "--log-dir" => options.log_dir = Some(value.into()),
             "--max-instances" => options.max_instances = value.parse()?,
@@ -69,7 +81,15 @@ async fn main() -> Result<()> {
             let api = infra::LocalApi::new(&options.template, &options.params, options.bin_dir, options.log_dir, options.max_instances, Vec::new())?;
             let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
             println!("local API on http://{} serving {} routes", listener.local_addr()?, api.template.functions.iter().map(|f| f.routes.len()).sum::<usize>());
-            api.serve(listener).await?;
+            let invoke = match options.invoke_port {
+                Some(port) => {
+                    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+                    println!("Lambda Invoke API on http://{}", listener.local_addr()?);
+                    Some(listener)
+                }
+                None => None,
+            };
+            api.serve(listener, invoke).await?;
         }
         "env" => {
             // `infra env gacha-pull`: the function's template environment as KEY=VALUE lines.
@@ -80,7 +100,7 @@ async fn main() -> Result<()> {
                 println!("{key}={value}");
             }
         }
-        _ => bail!("usage: infra deploy|serve|env FUNCTION [--template template.yaml] [--param Name=Value] [--port 3000] [--bin-dir target/debug] [--log-dir DIR]"),
+        _ => bail!("usage: infra deploy|serve|env FUNCTION [--template template.yaml] [--param Name=Value] [--param-file PATH] [--port 3000] [--invoke-port N] [--bin-dir target/debug] [--log-dir DIR]"),
     }
     Ok(())
 }

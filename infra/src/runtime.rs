@@ -1,6 +1,11 @@
 //! A Lambda Runtime API emulator. Each function of the template runs as its real binary, polling
 //! `/2018-06-01/runtime/invocation/next` as it would on Lambda. Instances are started on demand,
 //! one invocation at a time each, up to a concurrency limit, like Lambda's scaling.
+//!
+//! The Runtime API hands out callers' requests (with their bearer tokens) and takes the answers,
+//! so it listens on its own loopback port, never the public one, and each instance's URL carries
+//! a random secret: a process that is not that instance can neither read its invocations nor
+//! answer them. The functions only see `AWS_LAMBDA_RUNTIME_API`, as on Lambda.
 
 use crate::template::{Function, Template};
 use anyhow::{anyhow, Result};
@@ -33,7 +38,7 @@ struct Invocation {
 }
 
 struct InFlight {
-    instance: usize,
+    instance: Instance,
     reply: oneshot::Sender<Outcome>,
 }
 
@@ -56,8 +61,18 @@ pub struct RuntimeOptions {
     pub passthrough: Vec<(String, String)>,
 }
 
+/// Who may poll and answer: one running function process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Instance {
+    function: String,
+    number: usize,
+    secret: String,
+}
+
 pub struct Runtime {
     pools: HashMap<String, Arc<Pool>>,
+    /// The running instances, by number.
+    instances: Mutex<HashMap<usize, Instance>>,
     in_flight: Mutex<HashMap<String, InFlight>>,
     next_instance: AtomicUsize,
     options: RuntimeOptions,
@@ -83,6 +98,7 @@ impl Runtime {
             .collect();
         Arc::new(Runtime {
             pools,
+            instances: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
             next_instance: AtomicUsize::new(0),
             options,
@@ -90,18 +106,24 @@ impl Runtime {
         })
     }
 
-    /// The Runtime API routes; mount them on a server, then call `set_base_url` with its address.
-    pub fn router(self: &Arc<Self>) -> Router {
-        Router::new()
-            .route("/fn/{function}/{instance}/2018-06-01/runtime/invocation/next", get(next))
-            .route("/fn/{function}/{instance}/2018-06-01/runtime/invocation/{id}/response", post(response))
-            .route("/fn/{function}/{instance}/2018-06-01/runtime/invocation/{id}/error", post(error))
-            .route("/fn/{function}/{instance}/2018-06-01/runtime/init/error", post(init_error))
-            .with_state(self.clone())
+    /// Starts the Runtime API on a private loopback port; instances are given its address.
+    pub async fn start_api(self: &Arc<Self>) -> Result<()> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        *self.base_url.lock().expect("lock") = format!("http://{}", listener.local_addr()?);
+        let router = Router::new()
+            .route("/fn/{function}/{instance}/{secret}/2018-06-01/runtime/invocation/next", get(next))
+            .route("/fn/{function}/{instance}/{secret}/2018-06-01/runtime/invocation/{id}/response", post(response))
+            .route("/fn/{function}/{instance}/{secret}/2018-06-01/runtime/invocation/{id}/error", post(error))
+            .route("/fn/{function}/{instance}/{secret}/2018-06-01/runtime/init/error", post(init_error))
+            .with_state(self.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Ok(())
     }
 
-    pub fn set_base_url(&self, url: String) {
-        *self.base_url.lock().expect("lock") = url;
+    /// The instance these path segments name, if the secret is its own.
+    fn instance(&self, (function, number, secret): &InstancePath) -> Option<Instance> {
+        let instances = self.instances.lock().expect("lock");
+        instances.get(number).filter(|i| &i.function == function && &i.secret == secret).cloned()
     }
 
     pub fn function_names(&self) -> impl Iterator<Item = &str> {
@@ -132,13 +154,19 @@ impl Runtime {
     }
 
     fn start_instance(self: &Arc<Self>, pool: &Arc<Pool>) -> Result<()> {
-        let instance = self.next_instance.fetch_add(1, Ordering::SeqCst);
+        let number = self.next_instance.fetch_add(1, Ordering::SeqCst);
         let f = &pool.function;
+        let instance =
+            Instance { function: f.binary.clone(), number, secret: uuid::Uuid::new_v4().simple().to_string() };
         let binary = self.options.bin_dir.join(&f.binary);
         if !binary.exists() {
             return Err(anyhow!("{} is not built (run cargo build --workspace)", binary.display()));
         }
-        let api = format!("{}/fn/{}/{instance}", self.base_url.lock().expect("lock"), f.binary);
+        let base_url = self.base_url.lock().expect("lock").clone();
+        if base_url.is_empty() {
+            return Err(anyhow!("the Runtime API is not started (Runtime::start_api)"));
+        }
+        let api = format!("{base_url}/fn/{}/{number}/{}", f.binary, instance.secret);
         let mut command = tokio::process::Command::new(&binary);
         // Only what Lambda would give: the template's variables, the runtime's own, and AWS access.
         command
@@ -150,7 +178,7 @@ impl Runtime {
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", f.memory_mb.to_string())
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", f.binary))
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", format!("local/{instance}"))
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", format!("local/{number}"))
             .stdin(Stdio::null())
             .kill_on_drop(true);
         if let Some(dir) = &self.options.log_dir {
@@ -160,12 +188,14 @@ impl Runtime {
             command.stdout(log.try_clone()?).stderr(log);
         }
         let mut child = command.spawn()?;
+        self.instances.lock().expect("lock").insert(number, instance.clone());
         pool.instances.fetch_add(1, Ordering::SeqCst);
         let (runtime, pool) = (self.clone(), pool.clone());
         tokio::spawn(async move {
             let status = child.wait().await;
             pool.instances.fetch_sub(1, Ordering::SeqCst);
-            tracing::warn!(function = %pool.function.binary, instance, ?status, "function instance exited");
+            runtime.instances.lock().expect("lock").remove(&number);
+            tracing::warn!(function = %pool.function.binary, instance = number, ?status, "function instance exited");
             // Whatever that instance was running will never be answered.
             let mut in_flight = runtime.in_flight.lock().expect("lock");
             let orphaned: Vec<String> =
@@ -179,21 +209,32 @@ impl Runtime {
         Ok(())
     }
 
-    fn settle(&self, id: &str, outcome: Outcome) -> StatusCode {
-        match self.in_flight.lock().expect("lock").remove(id) {
-            Some(f) => {
-                let _ = f.reply.send(outcome);
+    /// Answers invocation `id`, if `path` names the instance running it.
+    fn settle(&self, path: &InstancePath, id: &str, outcome: Outcome) -> StatusCode {
+        let Some(instance) = self.instance(path) else { return StatusCode::FORBIDDEN };
+        let mut in_flight = self.in_flight.lock().expect("lock");
+        match in_flight.get(id) {
+            Some(f) if f.instance == instance => {
+                let _ = in_flight.remove(id).expect("present").reply.send(outcome);
                 StatusCode::ACCEPTED
             }
+            Some(_) => StatusCode::FORBIDDEN,
             None => StatusCode::NOT_FOUND,
         }
     }
 }
 
-async fn next(State(runtime): State<Arc<Runtime>>, Path((function, instance)): Path<(String, usize)>) -> Response {
-    let Some(pool) = runtime.pools.get(&function).cloned() else {
+/// `/fn/{function}/{instance}/{secret}/...`
+type InstancePath = (String, usize, String);
+
+async fn next(State(runtime): State<Arc<Runtime>>, Path(path): Path<InstancePath>) -> Response {
+    let Some(instance) = runtime.instance(&path) else {
+        return StatusCode::FORBIDDEN.into_response();
+    };
+    let Some(pool) = runtime.pools.get(&instance.function).cloned() else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    let function = &instance.function;
     let invocation = {
         // Counted as idle while waiting, even if the instance hangs up mid-wait.
         let _idle = IdleGuard::enter(&pool.idle);
@@ -210,7 +251,7 @@ async fn next(State(runtime): State<Arc<Runtime>>, Path((function, instance)): P
         .in_flight
         .lock()
         .expect("lock")
-        .insert(invocation.id.clone(), InFlight { instance, reply: invocation.reply });
+        .insert(invocation.id.clone(), InFlight { instance: instance.clone(), reply: invocation.reply });
     let mut headers = HeaderMap::new();
     let arn = format!("arn:aws:lambda:us-east-1:000000000000:function:{function}");
     for (name, value) in [
@@ -227,22 +268,24 @@ async fn next(State(runtime): State<Arc<Runtime>>, Path((function, instance)): P
 
 async fn response(
     State(runtime): State<Arc<Runtime>>,
-    Path((_, _, id)): Path<(String, usize, String)>,
+    Path((function, number, secret, id)): Path<(String, usize, String, String)>,
     body: Bytes,
 ) -> StatusCode {
-    runtime.settle(&id, Outcome::Response(body))
+    runtime.settle(&(function, number, secret), &id, Outcome::Response(body))
 }
 
 async fn error(
     State(runtime): State<Arc<Runtime>>,
-    Path((_, _, id)): Path<(String, usize, String)>,
+    Path((function, number, secret, id)): Path<(String, usize, String, String)>,
     body: Bytes,
 ) -> StatusCode {
-    runtime.settle(&id, Outcome::Error(String::from_utf8_lossy(&body).into_owned()))
+    runtime.settle(&(function, number, secret), &id, Outcome::Error(String::from_utf8_lossy(&body).into_owned()))
 }
 
-async fn init_error(Path((function, instance)): Path<(String, usize)>, body: Bytes) -> StatusCode {
-    tracing::error!(%function, instance, error = %String::from_utf8_lossy(&body), "function failed to initialise");
+async fn init_error(State(runtime): State<Arc<Runtime>>, Path(path): Path<InstancePath>, body: Bytes) -> StatusCode {
+    let Some(instance) = runtime.instance(&path) else { return StatusCode::FORBIDDEN };
+    let error = String::from_utf8_lossy(&body);
+    tracing::error!(function = %instance.function, instance = instance.number, %error, "function failed to initialise");
     StatusCode::ACCEPTED
 }
 
@@ -258,5 +301,40 @@ impl<'a> IdleGuard<'a> {
 impl Drop for IdleGuard<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime() -> Arc<Runtime> {
+        let template = Template::parse("Resources: {}", &HashMap::new()).expect("empty template");
+        let options =
+            RuntimeOptions { bin_dir: PathBuf::new(), log_dir: None, max_instances: 1, passthrough: Vec::new() };
+        Runtime::new(&template, options)
+    }
+
+    /// Only the instance holding the secret may poll for invocations or answer them.
+    #[tokio::test]
+    async fn the_runtime_api_answers_only_the_instance_that_holds_its_secret() {
+        let runtime = runtime();
+        runtime.start_api().await.unwrap();
+        let instance = Instance { function: "f".into(), number: 7, secret: "the-secret".into() };
+        runtime.instances.lock().unwrap().insert(7, instance.clone());
+        let (reply, _outcome) = oneshot::channel();
+        runtime.in_flight.lock().unwrap().insert("req-1".into(), InFlight { instance, reply });
+        let base = runtime.base_url.lock().unwrap().clone();
+        let client = reqwest::Client::new();
+        let next = |secret: &str| format!("{base}/fn/f/7/{secret}/2018-06-01/runtime/invocation/next");
+        let answer = |secret: &str| format!("{base}/fn/f/7/{secret}/2018-06-01/runtime/invocation/req-1/response");
+
+        for secret in ["guess", "the-secre", "the-secret-"] {
+            assert_eq!(client.get(next(secret)).send().await.unwrap().status(), 403, "{secret}");
+            assert_eq!(client.post(answer(secret)).body("forged").send().await.unwrap().status(), 403, "{secret}");
+        }
+        assert!(runtime.in_flight.lock().unwrap().contains_key("req-1"), "nothing forged reached the caller");
+        let answered = client.post(answer("the-secret")).body("{}").send().await.unwrap();
+        assert_eq!(answered.status(), 202);
     }
 }

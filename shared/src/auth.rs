@@ -116,8 +116,10 @@ impl TokenKeys {
         let token = header
             .to_str()
             .ok()
-            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-            .map(str::trim)
+            // The scheme name is case-insensitive (RFC 9110 section 11.1): `BEARER x` is fine too.
+            .and_then(|h| h.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthorized("the Authorization header must be `Bearer <token>`"))?;
         self.verify(token)
@@ -166,5 +168,23 @@ mod tests {
         let header = b64.encode(br#"{"alg":"none","typ":"JWT"}"#);
         let body = b64.encode(format!(r#"{{"sub":"u","iss":"iss","aud":"aud","iat":{now},"exp":{}}}"#, now + 60));
         assert!(k.verify(&format!("{header}.{body}.")).is_err());
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        let k = keys();
+        let token = k.issue("user-1").unwrap();
+        for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+            let req = http::Request::builder()
+                .header("authorization", format!("{scheme} {token}"))
+                .body(lambda_http::Body::Empty)
+                .unwrap();
+            assert_eq!(k.authenticate(&req).unwrap().user_id, "user-1", "{scheme}");
+        }
+        let basic = http::Request::builder()
+            .header("authorization", format!("Basic {token}"))
+            .body(lambda_http::Body::Empty)
+            .unwrap();
+        assert!(k.authenticate(&basic).is_err());
     }
 }

@@ -113,8 +113,15 @@ fn strip_position(message: &str) -> String {
 }
 
 /// One query-string parameter, if present and non-empty.
+/// One query parameter, read from the raw query string: API Gateway joins repeated parameters
+/// with commas in `queryStringParameters`, and lambda_http splits them on commas again, which
+/// would cut `q=counter,strike` to "counter". The first occurrence wins.
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
-    req.query_string_parameters_ref().and_then(|q| q.first(name)).filter(|v| !v.is_empty()).map(str::to_owned)
+    let query = req.uri().query()?;
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, v)| v.into_owned())
+        .filter(|v| !v.is_empty())
 }
 
 /// One path parameter of the route (`/store/games/{id}` -> `id`).

@@ -146,15 +146,17 @@ pub struct GemPurchase {
 impl GemPurchase {
     pub fn new(amount: i64, payment_method: &str) -> Result<GemPurchase, ApiError> {
         let gems = money::purchase_amount(amount)?;
-        let method_ok = (2..=64).contains(&payment_method.len())
-            && payment_method.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b));
+        // Seed 002 makes it a free string: any name a client may send ("credit_card", "PayPal",
+        // "credit card") is taken, trimmed; only the sandbox's test tokens behave specially.
+        let method = payment_method.trim();
+        let method_ok = (1..=64).contains(&method.chars().count()) && !method.chars().any(char::is_control);
         if !method_ok {
             return Err(ApiError::validation(
                 "paymentMethod",
-                "paymentMethod must be a payment method name or token such as `credit_card` or `tok_visa`",
+                "paymentMethod is a payment method name or token of 1-64 characters, such as `credit_card` or `tok_visa`",
             ));
         }
-        Ok(GemPurchase { gems, payment_method: payment_method.into() })
+        Ok(GemPurchase { gems, payment_method: method.into() })
     }
 
     pub fn request_json(&self) -> Value {

@@ -6,6 +6,7 @@ mod bad_input;
 mod chat;
 mod events_and_queues;
 mod gacha_journey;
+mod hardening;
 mod money;
 mod round_trips;
 mod store;

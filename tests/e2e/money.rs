@@ -177,7 +177,7 @@ async fn a_charge_whose_function_died_is_credited_once_by_the_reconciler() {
     assert_eq!(p.balance(s).await, 0, "charged but not yet credited");
 
     let r = platform_tests::http()
-        .post(format!("{}/2015-03-31/functions/payments-reconcile/invocations", s.base_url))
+        .post(format!("{}/2015-03-31/functions/payments-reconcile/invocations", s.invoke_url))
         .body("{}")
         .send()
         .await

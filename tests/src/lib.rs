@@ -13,6 +13,8 @@ use std::sync::OnceLock;
 
 pub struct Stack {
     pub base_url: String,
+    /// The Lambda Invoke API, on its own port (the public one does not serve it).
+    pub invoke_url: String,
     pub secret: String,
     pub template: Template,
     /// The functions reach EventBridge through this switchable proxy (the bus can be "down").
@@ -26,6 +28,28 @@ pub fn http() -> reqwest::Client {
         static CLIENT: reqwest::Client = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
     }
     CLIENT.with(Clone::clone)
+}
+
+/// A client whose connections leave from `source`, a loopback address (all of 127.0.0.0/8 is
+/// loopback on Linux): the functions see it as the caller's IP, as API Gateway reports the peer.
+/// Players of different tests come from different addresses, so per-IP limits stay per test.
+pub fn http_from(source: std::net::IpAddr) -> reqwest::Client {
+    thread_local! {
+        static CLIENTS: std::cell::RefCell<HashMap<std::net::IpAddr, reqwest::Client>> = Default::default();
+    }
+    CLIENTS.with(|clients| {
+        clients
+            .borrow_mut()
+            .entry(source)
+            .or_insert_with(|| reqwest::Client::builder().local_address(source).build().unwrap())
+            .clone()
+    })
+}
+
+/// A fresh loopback source address, other than 127.0.0.1.
+pub fn new_source() -> std::net::IpAddr {
+    let [_, b, c, d] = uuid::Uuid::new_v4().as_bytes()[..4] else { unreachable!() };
+    std::net::IpAddr::from([127, b | 1, c, d.max(1)])
 }
 
 pub fn repo_root() -> PathBuf {
@@ -59,14 +83,15 @@ pub fn stack() -> &'static Stack {
                     .expect("local API");
                 infra::deploy::deploy(&deploy_template).await.expect("deploy to the emulators");
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send((listener.local_addr().unwrap(), bus)).unwrap();
-                api.serve(listener).await.unwrap();
+                let invoke = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send((listener.local_addr().unwrap(), invoke.local_addr().unwrap(), bus)).unwrap();
+                api.serve(listener, Some(invoke)).await.unwrap();
             });
         });
         // The first deploy loads the 27,075-game catalog (about 30 s on an idle machine, more on a
         // busy one); later ones find it loaded. A deadline, not a wait.
-        let (addr, bus) = rx.recv_timeout(std::time::Duration::from_secs(300)).expect("local API started");
-        Stack { base_url: format!("http://{addr}"), secret, template, bus }
+        let (addr, invoke, bus) = rx.recv_timeout(std::time::Duration::from_secs(300)).expect("local API started");
+        Stack { base_url: format!("http://{addr}"), invoke_url: format!("http://{invoke}"), secret, template, bus }
     })
 }
 
@@ -116,7 +141,7 @@ impl Stack {
         aws_sdk_dynamodb::Client::new(&platform::app::sdk_config().await)
     }
 
-    /// Sends one request; returns status, headers and the JSON body (Null when empty).
+    /// Sends one request from 127.0.0.1; returns status, headers and the JSON body (Null when empty).
     pub async fn call(
         &self,
         method: Method,
@@ -125,7 +150,24 @@ impl Stack {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> Reply {
-        let mut request = http().request(method, format!("{}{path}", self.base_url));
+        self.call_via(&http(), method, path, token, headers, body).await
+    }
+
+    /// A POST from the loopback address `source`.
+    pub async fn post_from(&self, source: std::net::IpAddr, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.call_via(&http_from(source), Method::POST, path, token, &[], Some(&body.to_string())).await
+    }
+
+    async fn call_via(
+        &self,
+        client: &reqwest::Client,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        let mut request = client.request(method, format!("{}{path}", self.base_url));
         if let Some(token) = token {
             request = request.header("authorization", format!("Bearer {token}"));
         }
@@ -158,11 +200,14 @@ impl Stack {
         self.call(Method::POST, path, Some(token), &[("idempotency-key", key)], Some(&body.to_string())).await
     }
 
+    /// A registered, logged-in player, from a source address of its own.
     pub async fn new_player(&self) -> Player {
         let name = format!("p{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
         let password = "correct horse battery";
+        let source = new_source();
         let r = self
-            .post(
+            .post_from(
+                source,
                 "/account/register",
                 None,
                 &json!({ "username": name, "password": password, "email": format!("{name}@example.com") }),
@@ -170,7 +215,8 @@ impl Stack {
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
         let user_id = r.body["userId"].as_str().unwrap().to_owned();
-        let r = self.post("/account/login", None, &json!({ "username": name, "password": password })).await;
+        let r =
+            self.post_from(source, "/account/login", None, &json!({ "username": name, "password": password })).await;
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
         Player { username: name, user_id, token: r.body["token"].as_str().unwrap().to_owned() }
     }
@@ -309,7 +355,7 @@ impl Stack {
     /// Invokes a function through the Lambda Invoke API of the local stack.
     pub async fn invoke(&self, function: &str, event: &Value) -> Value {
         let r = http()
-            .post(format!("{}/2015-03-31/functions/{function}/invocations", self.base_url))
+            .post(format!("{}/2015-03-31/functions/{function}/invocations", self.invoke_url))
             .body(event.to_string())
             .send()
             .await

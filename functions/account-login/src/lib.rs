@@ -1,9 +1,11 @@
 //! `POST /account/login`: exchanges a username and password for a bearer token.
 //! Failures are throttled per account and per source IP; the answer never says which part was wrong.
+//! Each attempt takes its slot before the password is checked, and a successful login gives its
+//! slot back, so only failures count and a burst cannot outrun the limit.
 
 use lambda_http::Request;
 use platform::http::{json_body, json_response, source_ip, HttpResult};
-use platform::store::rate_limit::{self, Limit};
+use platform::store::rate_limit::{self, Limit, Scope};
 use platform::{auth, store, ApiError, App};
 use serde::Deserialize;
 use serde_json::json;
@@ -26,15 +28,17 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         return Err(ApiError::InvalidCredentials);
     }
     let username_key = body.username.to_ascii_lowercase();
-    let scopes =
-        [(format!("login-user#{username_key}"), PER_ACCOUNT), (format!("login-ip#{}", source_ip(&req)), PER_SOURCE)];
-    rate_limit::check(app, &scopes).await?;
+    let scopes = [
+        Scope::new(format!("login-user#{username_key}"), PER_ACCOUNT),
+        Scope::new(format!("login-ip#{}", source_ip(&req)), PER_SOURCE),
+    ];
+    let attempt = rate_limit::take(app, &scopes).await?;
     let credentials = store::accounts::credentials(app, &username_key).await?;
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.as_str());
     let (Some(credentials), true) = (&credentials, auth::verify_password(stored_hash, &body.password)) else {
-        rate_limit::record(app, &scopes).await?;
-        return Err(ApiError::InvalidCredentials);
+        return Err(ApiError::InvalidCredentials); // the slot stays taken: a failure counts
     };
+    attempt.give_back(app).await?;
     let tokens = app.tokens()?;
     json_response(
         200,

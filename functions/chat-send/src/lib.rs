@@ -4,7 +4,7 @@ use lambda_http::Request;
 use platform::flows;
 use platform::http::{json_body, json_response, HttpResult};
 use platform::store::chat;
-use platform::store::rate_limit::{self, Limit};
+use platform::store::rate_limit::{self, Limit, Scope};
 use platform::{ApiError, App};
 use serde::Deserialize;
 use serde_json::json;
@@ -22,7 +22,7 @@ struct SendRequest {
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let player = app.authenticate(&req)?;
     let body: SendRequest = json_body(&req)?;
-    let text = chat::validate_text(&body.text)?;
+    let text = platform::domain::chat::validate_text(&body.text)?;
     let recipient = chat::checked_user_id("recipientId", &body.recipient_id)?;
     if recipient == player.user_id {
         return Err(ApiError::Rule {
@@ -31,7 +31,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
             detail: "you cannot message yourself".into(),
         });
     }
-    rate_limit::consume(app, &format!("chat#{}", player.user_id), PER_SENDER).await?;
+    let _slot = rate_limit::take(app, &[Scope::new(format!("chat#{}", player.user_id), PER_SENDER)]).await?;
     let (exists, blocked) =
         tokio::try_join!(chat::user_exists(app, &recipient), chat::is_blocked(app, &recipient, &player.user_id))?;
     if !exists {

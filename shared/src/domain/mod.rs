@@ -1,5 +1,6 @@
 //! Pure domain rules: no I/O, unit tested.
 pub mod account;
 pub mod catalog;
+pub mod chat;
 pub mod gacha;
 pub mod money;

@@ -97,6 +97,14 @@ impl MoneyFlow<'_> {
                         crate::store::backoff(attempt.min(3)).await;
                     }
                 }
+                Err(Verdict::Refused(refusal)) => {
+                    // A condition cancelled the transaction, so nothing was written: a claimed key
+                    // is free again, as after a declined card.
+                    if let Idempotency::Claim(guard) = &self.idempotency {
+                        idempotency::forget(self.app, &guard.record_key).await?;
+                    }
+                    return Err(refusal);
+                }
                 Err(other) => return Err(other.into()),
             }
         }

@@ -8,8 +8,6 @@ use crate::error::ApiError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
-pub const MAX_TEXT_CHARS: usize = 2000;
-
 pub fn conversation_id(a: &str, b: &str) -> String {
     if a <= b {
         format!("{a}#{b}")
@@ -28,21 +26,6 @@ pub struct Message {
     pub recipient_id: String,
     pub text: String,
     pub sent_at: String,
-}
-
-/// Message text: trimmed, 1-2000 characters, no control characters but line breaks and tabs.
-pub fn validate_text(raw: &str) -> Result<String, ApiError> {
-    let text = raw.trim();
-    if text.is_empty() {
-        return Err(ApiError::validation("text", "text must not be empty"));
-    }
-    if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(ApiError::validation("text", format!("text may be at most {MAX_TEXT_CHARS} characters")));
-    }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(ApiError::validation("text", "text must not contain control characters"));
-    }
-    Ok(text.to_owned())
 }
 
 pub async fn user_exists(app: &App, user_id: &str) -> Result<bool, ApiError> {
@@ -249,13 +232,5 @@ mod tests {
     #[test]
     fn a_conversation_has_one_id_whoever_writes() {
         assert_eq!(conversation_id("b", "a"), conversation_id("a", "b"));
-    }
-
-    #[test]
-    fn message_text_rules() {
-        assert!(validate_text("   ").is_err());
-        assert!(validate_text(&"x".repeat(MAX_TEXT_CHARS + 1)).is_err());
-        assert!(validate_text("bell\u{7}").is_err());
-        assert_eq!(validate_text("  hi\nthere ").unwrap(), "hi\nthere");
     }
 }
