@@ -6,15 +6,7 @@ use platform_tests::{stack, CallCounter};
 use serde_json::json;
 
 fn request(path: &str, token: &str, key: Option<&str>, body: serde_json::Value) -> lambda_http::Request {
-    let mut builder = lambda_http::http::Request::builder()
-        .method("POST")
-        .uri(path)
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", "application/json");
-    if let Some(key) = key {
-        builder = builder.header("idempotency-key", key);
-    }
-    builder.body(lambda_http::Body::Text(body.to_string())).unwrap()
+    platform_tests::handler_request(path, token, key, &body)
 }
 
 fn sorted(calls: &[String]) -> Vec<&str> {

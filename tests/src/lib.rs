@@ -46,6 +46,19 @@ pub fn http_from(source: std::net::IpAddr) -> reqwest::Client {
     })
 }
 
+/// A POST as API Gateway hands it to a function, for calling handlers in process.
+pub fn handler_request(path: &str, token: &str, key: Option<&str>, body: &Value) -> lambda_http::Request {
+    let mut builder = lambda_http::http::Request::builder()
+        .method("POST")
+        .uri(path)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json");
+    if let Some(key) = key {
+        builder = builder.header("idempotency-key", key);
+    }
+    builder.body(lambda_http::Body::Text(body.to_string())).expect("a valid request")
+}
+
 /// A fresh loopback source address, other than 127.0.0.1.
 pub fn new_source() -> std::net::IpAddr {
     let [_, b, c, d] = uuid::Uuid::new_v4().as_bytes()[..4] else { unreachable!() };

@@ -3,10 +3,9 @@
 //! list prices, printed as Markdown tables for the README.
 
 use infra::bench::{cold_start, cold_starts, percentile, warm_latency, Handler};
-use lambda_http::Body;
 use platform::app::Table;
-use platform_tests::{repo_root, stack, Capacity, CapacityMeter, Player, Stack};
-use serde_json::{json, Value};
+use platform_tests::{handler_request, repo_root, stack, Capacity, CapacityMeter, Player, Stack};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// List prices (us-east-1, November 2026): Lambda arm64 per GB-second and per request, DynamoDB
@@ -230,18 +229,6 @@ async fn chat_senders(s: &Stack, messages: usize) -> Vec<Player> {
     senders
 }
 
-fn request(path: &str, token: &str, key: Option<String>, body: Value) -> lambda_http::Request {
-    let mut builder = lambda_http::http::Request::builder()
-        .method("POST")
-        .uri(path)
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", "application/json");
-    if let Some(key) = key {
-        builder = builder.header("idempotency-key", key);
-    }
-    builder.body(Body::Text(body.to_string())).expect("request")
-}
-
 /// Each money request run in process by its real handler, with every DynamoDB call metered, then
 /// priced: the function's memory for its warm p50 through the local API (an upper bound on the
 /// billed duration), the units DynamoDB reported, and the events and queue jobs it left in the
@@ -277,21 +264,29 @@ async fn cost_table(s: &Stack, latencies: &Latencies) -> anyhow::Result<()> {
                 "pull x1" | "pull x10" => {
                     let count = if name == "pull x1" { 1 } else { 10 };
                     let body = json!({ "bannerId": "heroes", "count": count });
-                    gacha_pull::handle(request("/gacha/pull", &token(&player), key, body), app).await
+                    gacha_pull::handle(handler_request("/gacha/pull", &token(&player), key.as_deref(), &body), app)
+                        .await
                 }
                 "buy-currency" => {
                     let body = json!({ "amount": 160, "paymentMethod": "credit_card" });
-                    account_buy_currency::handle(request("/account/buy-currency", &token(&player), key, body), app)
-                        .await
+                    account_buy_currency::handle(
+                        handler_request("/account/buy-currency", &token(&player), key.as_deref(), &body),
+                        app,
+                    )
+                    .await
                 }
                 "purchase" => {
                     let body = json!({ "gameId": games[i] });
-                    store_purchase::handle(request("/store/purchase", &token(&buyer), key, body), app).await
+                    store_purchase::handle(
+                        handler_request("/store/purchase", &token(&buyer), key.as_deref(), &body),
+                        app,
+                    )
+                    .await
                 }
                 _ => {
                     let from = &senders[i % senders.len()];
                     let body = json!({ "recipientId": recipient.user_id, "text": format!("cost {i}") });
-                    chat_send::handle(request("/chat/messages", &token(from), None, body), app).await
+                    chat_send::handle(handler_request("/chat/messages", &token(from), None, &body), app).await
                 }
             };
             let status = response.map_err(|e| anyhow::anyhow!("{name}: {e}"))?.status();
