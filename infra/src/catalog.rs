@@ -7,15 +7,13 @@ use anyhow::{anyhow, Context, Result};
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use futures::stream::{self, StreamExt};
 use platform::domain::catalog::{self, Game};
+use platform::store::catalog as store;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::Read;
 use std::time::{Duration, Instant};
 
 pub const CATALOG_GZ: &[u8] = include_bytes!("../data/steam.csv.gz");
-/// The facet the marker item lives under in the index table.
-const MARKER_FACET: &str = "meta:catalog";
-const MARKER_PAGE: &str = "loaded";
 const BATCH: usize = 25;
 const PARALLEL_BATCHES: usize = 8;
 
@@ -82,29 +80,10 @@ pub fn parse(csv_gz: &[u8]) -> Result<Vec<Game>> {
     Ok(games)
 }
 
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
-fn n(v: impl ToString) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
-
-fn page_item(page: &catalog::Page) -> Result<HashMap<String, AttributeValue>> {
-    Ok(HashMap::from([
-        ("facet".into(), s(&page.facet)),
-        ("page".into(), s(catalog::page_key(page.order, page.number))),
-        ("number".into(), n(page.number)),
-        ("pages".into(), n(page.pages)),
-        ("games".into(), s(serde_json::to_string(&page.games)?)),
-    ]))
-}
-
 pub async fn load(db: &aws_sdk_dynamodb::Client, catalog_table: &str, index_table: &str) -> Result<()> {
     let digest = hex::encode(Sha256::digest(CATALOG_GZ));
-    let marker =
-        db.get_item().table_name(index_table).key("facet", s(MARKER_FACET)).key("page", s(MARKER_PAGE)).send().await?;
-    if marker.item.as_ref().and_then(|i| i.get("sha256")).and_then(|v| v.as_s().ok()) == Some(&digest) {
+    let marker = db.get_item().table_name(index_table).set_key(Some(store::load_marker_key())).send().await?;
+    if marker.item.and_then(store::loaded_sha256).as_ref() == Some(&digest) {
         println!("catalog already loaded ({digest:.12})");
         return Ok(());
     }
@@ -114,7 +93,7 @@ pub async fn load(db: &aws_sdk_dynamodb::Client, catalog_table: &str, index_tabl
         writes.push((catalog_table.to_owned(), put(serde_dynamo::to_item(game)?)?));
     }
     for page in catalog::pages(&games) {
-        writes.push((index_table.to_owned(), put(page_item(&page)?)?));
+        writes.push((index_table.to_owned(), put(store::page_item(&page)?)?));
     }
     let total = writes.len();
     println!("loading {} games: {total} items (games and listing pages)", games.len());
@@ -137,14 +116,7 @@ pub async fn load(db: &aws_sdk_dynamodb::Client, catalog_table: &str, index_tabl
             last_report = Instant::now();
         }
     }
-    db.put_item()
-        .table_name(index_table)
-        .item("facet", s(MARKER_FACET))
-        .item("page", s(MARKER_PAGE))
-        .item("sha256", s(&digest))
-        .item("games", n(games.len()))
-        .send()
-        .await?;
+    db.put_item().table_name(index_table).set_item(Some(store::load_marker(&digest, games.len())?)).send().await?;
     println!("catalog loaded: {} games in {:.1} s", games.len(), started.elapsed().as_secs_f64());
     Ok(())
 }

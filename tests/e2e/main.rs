@@ -1,6 +1,7 @@
 //! Every end-to-end test, one binary: the stack (template resources on the emulators, the local
 //! API with the real function binaries) is deployed once per run and shared by the modules.
 
+mod api_docs;
 mod auth;
 mod bad_input;
 mod chat;

@@ -4,7 +4,7 @@
 
 use super::{decode_cursor, encode_cursor, n, s, Item};
 use crate::app::{App, Table};
-use crate::domain::catalog::{page_key, Game, GameQuery, SortBy, Summary};
+use crate::domain::catalog::{page_key, Game, GameQuery, Page, SortBy, Summary};
 use crate::error::ApiError;
 
 pub async fn game(app: &App, game_id: u32) -> Result<Game, ApiError> {
@@ -51,15 +51,63 @@ struct StoredPage {
     games: Vec<Summary>,
 }
 
+/// A listing page as the CatalogIndex holds it. Its games are one JSON string: a page is always
+/// read whole, and one string is smaller than a list of maps.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PageRecord {
+    facet: String,
+    page: String,
+    number: u32,
+    pages: u32,
+    games: String,
+}
+
+/// The CatalogIndex item of a listing page (written by `infra deploy`'s catalog load).
+pub fn page_item(page: &Page) -> Result<Item, ApiError> {
+    let record = PageRecord {
+        facet: page.facet.clone(),
+        page: page_key(page.order, page.number),
+        number: page.number,
+        pages: page.pages,
+        games: serde_json::to_string(&page.games).map_err(ApiError::internal)?,
+    };
+    Ok(serde_dynamo::to_item(record)?)
+}
+
 fn stored_page(item: &Item) -> Result<StoredPage, ApiError> {
-    let number = |k: &str| item.get(k).and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<u32>().ok());
-    let games =
-        item.get("games").and_then(|v| v.as_s().ok()).ok_or_else(|| ApiError::internal("listing page has no games"))?;
-    Ok(StoredPage {
-        number: number("number").ok_or_else(|| ApiError::internal("listing page has no number"))?,
-        pages: number("pages").unwrap_or(0),
-        games: serde_json::from_str(games).map_err(ApiError::internal)?,
-    })
+    let record: PageRecord = serde_dynamo::from_item(item.clone())?;
+    let games = serde_json::from_str(&record.games).map_err(ApiError::internal)?;
+    Ok(StoredPage { number: record.number, pages: record.pages, games })
+}
+
+/// What a catalog load leaves in the CatalogIndex: which file it loaded (by SHA-256), so a
+/// repeat load of the same file is skipped.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct LoadMarker {
+    facet: String,
+    page: String,
+    sha256: String,
+    games: usize,
+}
+
+const LOAD_MARKER_FACET: &str = "meta:catalog";
+const LOAD_MARKER_PAGE: &str = "loaded";
+
+/// The key of the load marker.
+pub fn load_marker_key() -> Item {
+    Item::from([("facet".into(), s(LOAD_MARKER_FACET)), ("page".into(), s(LOAD_MARKER_PAGE))])
+}
+
+/// The load marker of a catalog file with this SHA-256 and this many games.
+pub fn load_marker(sha256: &str, games: usize) -> Result<Item, ApiError> {
+    let marker =
+        LoadMarker { facet: LOAD_MARKER_FACET.into(), page: LOAD_MARKER_PAGE.into(), sha256: sha256.into(), games };
+    Ok(serde_dynamo::to_item(marker)?)
+}
+
+/// The SHA-256 of the catalog file a marker says was loaded.
+pub fn loaded_sha256(marker: Item) -> Option<String> {
+    serde_dynamo::from_item::<_, LoadMarker>(marker).ok().map(|m| m.sha256)
 }
 
 /// One page of games matching `query`, and the cursor of the next. Reads the primary facet's
