@@ -28,6 +28,8 @@ impl Table {
     pub const BLOCKS: Table = Table("BLOCKS_TABLE");
     pub const NOTIFICATIONS: Table = Table("NOTIFICATIONS_TABLE");
     pub const OUTBOX: Table = Table("OUTBOX_TABLE");
+    pub const SESSIONS: Table = Table("SESSIONS_TABLE");
+    pub const REFRESH_TOKENS: Table = Table("REFRESH_TOKENS_TABLE");
 
     pub fn env_var(self) -> &'static str {
         self.0

@@ -40,13 +40,21 @@ pub struct Claims {
     pub aud: String,
     pub iat: u64,
     pub exp: u64,
+    /// The session the token was issued for (absent on tokens from before sessions existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// The identity a verified token proves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Player {
     pub user_id: String,
+    pub session_id: Option<String>,
 }
+
+/// Access tokens live at most 15 minutes: they are not checked against the session store, so
+/// this is how long a token outlives a logout. Refresh tokens carry a session on.
+pub const MAX_ACCESS_TTL_SECS: u64 = 15 * 60;
 
 pub struct TokenKeys {
     encoding: EncodingKey,
@@ -84,8 +92,8 @@ impl TokenKeys {
         let secret = std::env::var("JWT_SECRET").map_err(|_| "JWT_SECRET is not set".to_string())?;
         let issuer = std::env::var("JWT_ISSUER").unwrap_or_else(|_| "game-platform".into());
         let audience = std::env::var("JWT_AUDIENCE").unwrap_or_else(|_| "game-platform-api".into());
-        let ttl = std::env::var("JWT_TTL_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3600);
-        Self::new(secret.as_bytes(), &issuer, &audience, ttl)
+        let ttl = std::env::var("JWT_TTL_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(MAX_ACCESS_TTL_SECS);
+        Self::new(secret.as_bytes(), &issuer, &audience, ttl.min(MAX_ACCESS_TTL_SECS))
     }
 
     pub fn issue(&self, user_id: &str) -> Result<String, ApiError> {
@@ -93,8 +101,21 @@ impl TokenKeys {
         self.issue_at(user_id, now, now + self.ttl_secs)
     }
 
+    /// An access token of a session.
+    pub fn issue_for_session(&self, user_id: &str, session_id: &str) -> Result<String, ApiError> {
+        let now = crate::clock::now_secs();
+        self.encode(Claims { sid: Some(session_id.into()), ..self.claims(user_id, now, now + self.ttl_secs) })
+    }
+
     pub fn issue_at(&self, user_id: &str, iat: u64, exp: u64) -> Result<String, ApiError> {
-        let claims = Claims { sub: user_id.into(), iss: self.issuer.clone(), aud: self.audience.clone(), iat, exp };
+        self.encode(self.claims(user_id, iat, exp))
+    }
+
+    fn claims(&self, user_id: &str, iat: u64, exp: u64) -> Claims {
+        Claims { sub: user_id.into(), iss: self.issuer.clone(), aud: self.audience.clone(), iat, exp, sid: None }
+    }
+
+    fn encode(&self, claims: Claims) -> Result<String, ApiError> {
         encode(&Header::new(jsonwebtoken::Algorithm::HS256), &claims, &self.encoding).map_err(ApiError::internal)
     }
 
@@ -104,7 +125,7 @@ impl TokenKeys {
         if data.claims.sub.is_empty() {
             return Err(ApiError::Unauthorized("the bearer token names no subject"));
         }
-        Ok(Player { user_id: data.claims.sub })
+        Ok(Player { user_id: data.claims.sub, session_id: data.claims.sid })
     }
 
     /// The one identity check of every protected endpoint: `Authorization: Bearer <jwt>`.

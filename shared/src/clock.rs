@@ -10,3 +10,11 @@ pub fn now_secs() -> u64 {
 pub fn now_rfc3339() -> String {
     OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
 }
+
+/// An epoch second as RFC 3339.
+pub fn rfc3339(epoch_secs: u64) -> String {
+    OffsetDateTime::from_unix_timestamp(epoch_secs as i64)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}

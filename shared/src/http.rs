@@ -51,6 +51,11 @@ pub fn request_id(req: &Request) -> String {
 }
 
 /// The caller's IP as API Gateway saw it.
+/// The client's User-Agent, or "" when it sends none.
+pub fn user_agent(req: &Request) -> &str {
+    req.headers().get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
+
 pub fn source_ip(req: &Request) -> String {
     use lambda_http::request::RequestContext;
     match req.request_context_ref() {

@@ -10,4 +10,5 @@ mod gacha_journey;
 mod hardening;
 mod money;
 mod round_trips;
+mod sessions;
 mod store;

@@ -4,7 +4,8 @@
 //! slot back, so only failures count and a burst cannot outrun the limit.
 
 use lambda_http::Request;
-use platform::http::{json_body, json_response, source_ip, HttpResult};
+use platform::flows;
+use platform::http::{json_body, json_response, source_ip, user_agent, HttpResult};
 use platform::store::rate_limit::{self, Limit, Scope};
 use platform::{auth, store, ApiError, App};
 use serde::Deserialize;
@@ -39,14 +40,16 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         return Err(ApiError::InvalidCredentials); // the slot stays taken: a failure counts
     };
     attempt.give_back(app).await?;
-    let tokens = app.tokens()?;
+    let session = flows::sessions::open(app, &credentials.user_id, user_agent(&req), &source_ip(&req)).await?;
     json_response(
         200,
         &json!({
             "message": "Login successful",
-            "token": tokens.issue(&credentials.user_id)?,
+            "token": session.access_token,
             "tokenType": "Bearer",
-            "expiresIn": tokens.ttl_secs,
+            "expiresIn": session.expires_in,
+            "refreshToken": session.refresh_token.as_str(),
+            "sessionId": session.session_id,
             "userId": credentials.user_id,
         }),
     )

@@ -3,7 +3,7 @@
 //! what a failed debit, ownership or idempotency record means.
 
 use crate::error::ApiError;
-use crate::store::{self, wallet, Item, TxOutcome};
+use crate::store::{self, sessions, wallet, Item, TxOutcome};
 use aws_sdk_dynamodb::types::TransactWriteItem;
 
 /// What a step of a transaction is. The variant decides what its failed condition means.
@@ -43,6 +43,12 @@ pub enum Step {
     /// A chat message marked delivered, once (asks for the message back when it fails).
     DeliveryMark,
     InboxUpdate,
+    SessionOpening,
+    RefreshTokenIssue,
+    /// A refresh token spent, once (asks for the token back when it fails).
+    RefreshTokenSpend,
+    /// The session of a refresh is still live.
+    SessionLive,
 }
 
 /// What a cancelled transaction means, decided from its failed steps.
@@ -90,6 +96,12 @@ impl Step {
                 Some(_) => Verdict::AlreadyDone,
                 None => Verdict::Refused(ApiError::internal("delivery of a message that does not exist")),
             },
+            // Spent before: the token was reused, which ends its whole session (decided by the flow).
+            Step::RefreshTokenSpend => match found {
+                Some(token) if sessions::was_spent(token) => Verdict::AlreadyDone,
+                _ => Verdict::Refused(ApiError::Unauthorized("the refresh token is invalid or has expired")),
+            },
+            Step::SessionLive => Verdict::Refused(ApiError::Unauthorized("the session has ended; sign in again")),
             Step::LedgerEntry
             | Step::PullRecord
             | Step::Order
@@ -97,7 +109,9 @@ impl Step {
             | Step::Account
             | Step::WalletOpening
             | Step::Message
-            | Step::InboxUpdate => Verdict::Refused(ApiError::internal(format!("{self:?}: a fresh id collided"))),
+            | Step::InboxUpdate
+            | Step::SessionOpening
+            | Step::RefreshTokenIssue => Verdict::Refused(ApiError::internal(format!("{self:?}: a fresh id collided"))),
         }
     }
 }

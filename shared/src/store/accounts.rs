@@ -70,3 +70,41 @@ pub async fn credentials(app: &App, username_key: &str) -> Result<Option<Credent
         })
     }))
 }
+
+/// The username key of a user (the users item keeps the name as registered).
+pub async fn username_key_of(app: &App, user_id: &str) -> Result<String, ApiError> {
+    let out = app
+        .db
+        .get_item()
+        .table_name(app.table(Table::USERS)?)
+        .key("pk", s(format!("user#{user_id}")))
+        .projection_expression("username")
+        .send()
+        .await?;
+    let item = out.item.ok_or(ApiError::Unauthorized("the account no longer exists"))?;
+    Ok(get_s(&item, "username").ok_or_else(|| ApiError::internal("a user without a username"))?.to_ascii_lowercase())
+}
+
+/// Replaces a password hash, only if it is still the one the caller verified: two changes at once
+/// cannot both win, and neither can undo the other.
+pub async fn replace_password_hash(app: &App, username_key: &str, verified: &str, new: &str) -> Result<(), ApiError> {
+    let result = app
+        .db
+        .update_item()
+        .table_name(app.table(Table::USERS)?)
+        .key("pk", s(format!("username#{username_key}")))
+        .update_expression("SET passwordHash = :new")
+        .condition_expression("passwordHash = :verified")
+        .expression_attribute_values(":new", s(new))
+        .expression_attribute_values(":verified", s(verified))
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(err) if super::condition_failed(&err) => Err(ApiError::Conflict {
+            code: "password_changed",
+            detail: "the password was changed by another request; sign in again".into(),
+        }),
+        Err(err) => Err(err.into()),
+    }
+}

@@ -10,6 +10,7 @@ pub mod notifications;
 pub mod orders;
 pub mod pulls;
 pub mod rate_limit;
+pub mod sessions;
 pub mod wallet;
 
 use crate::error::ApiError;

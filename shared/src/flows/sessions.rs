@@ -1,0 +1,83 @@
+//! Sign-in sessions: a login opens one (an access token and its first refresh token), a refresh
+//! spends the presented token for the next, and a token presented after it was spent ends its
+//! whole session (OAuth 2.0 security best current practice: refresh token reuse detection).
+
+use super::transaction::{Step, Transaction, Verdict};
+use crate::app::App;
+use crate::error::ApiError;
+use crate::store::sessions::{self, RefreshToken, Session};
+
+/// What a client gets when a session opens or is refreshed.
+#[derive(Debug)]
+pub struct Issued {
+    pub session_id: String,
+    pub access_token: String,
+    pub refresh_token: RefreshToken,
+    pub expires_in: u64,
+}
+
+fn issued(app: &App, refresh_token: RefreshToken) -> Result<Issued, ApiError> {
+    let tokens = app.tokens()?;
+    Ok(Issued {
+        session_id: refresh_token.session_id.clone(),
+        access_token: tokens.issue_for_session(&refresh_token.user_id, &refresh_token.session_id)?,
+        refresh_token,
+        expires_in: tokens.ttl_secs,
+    })
+}
+
+/// Opens a session for a player who just proved who they are.
+pub async fn open(app: &App, user_id: &str, device: &str, ip: &str) -> Result<Issued, ApiError> {
+    let now = crate::clock::now_secs();
+    let expires_at = now + sessions::SESSION_LIFETIME_SECS;
+    let session = Session {
+        user_id: user_id.into(),
+        session_id: crate::store::new_id(),
+        device: device.chars().take(200).collect(),
+        ip: ip.into(),
+        created_at: crate::clock::rfc3339(now),
+        last_used_at: crate::clock::rfc3339(now),
+        state: sessions::LIVE.into(),
+        ended_reason: None,
+        expires_at,
+    };
+    let refresh_token = RefreshToken::new(user_id, &session.session_id);
+    let mut tx = Transaction::new();
+    tx.add(Step::SessionOpening, sessions::open(app, &session)?);
+    tx.add(Step::RefreshTokenIssue, sessions::issue(app, &refresh_token, expires_at)?);
+    tx.commit(&app.db).await?;
+    issued(app, refresh_token)
+}
+
+/// Spends `presented` for a new access token and the next refresh token of its session.
+pub async fn refresh(app: &App, presented: &str) -> Result<Issued, ApiError> {
+    let presented = RefreshToken::parse(presented)?;
+    let now = crate::clock::now_secs();
+    let next = RefreshToken::new(&presented.user_id, &presented.session_id);
+    let mut tx = Transaction::new();
+    tx.add(Step::RefreshTokenSpend, sessions::spend(app, &presented, now)?);
+    tx.add(Step::SessionLive, sessions::touch(app, &presented.user_id, &presented.session_id, now)?);
+    tx.add(Step::RefreshTokenIssue, sessions::issue(app, &next, now + sessions::SESSION_LIFETIME_SECS)?);
+    match tx.commit(&app.db).await {
+        Ok(()) => issued(app, next),
+        Err(Verdict::AlreadyDone) => {
+            // A spent token came back: whoever holds the family's newest token may be a thief,
+            // so the session ends for everyone holding any of its tokens.
+            sessions::end(app, &presented.user_id, &presented.session_id, "refresh_token_reused").await?;
+            Err(ApiError::Unauthorized("the refresh token was already used; its session has ended"))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Ends every live session of a player but `keep`; returns how many ended.
+pub async fn end_all(app: &App, user_id: &str, keep: Option<&str>, reason: &str) -> Result<usize, ApiError> {
+    let mut ended = 0;
+    for session in sessions::live(app, user_id).await? {
+        if Some(session.session_id.as_str()) != keep && sessions::end(app, user_id, &session.session_id, reason).await?
+        {
+            ended += 1;
+        }
+    }
+    Ok(ended)
+}
