@@ -147,11 +147,7 @@ pub async fn mark_read(app: &App, owner: &str, other: &str) -> Result<(), ApiErr
         .expression_attribute_values(":zero", super::n(0))
         .send()
         .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(err) if super::condition_failed(&err) => Ok(()),
-        Err(err) => Err(err.into()),
-    }
+    super::applied(result).map(drop)
 }
 
 /// A stored message as clients read it.

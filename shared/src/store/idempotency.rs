@@ -218,11 +218,7 @@ pub async fn forget(app: &App, record_key: &str) -> Result<(), ApiError> {
         .expression_attribute_values(":pending", s(PENDING))
         .send()
         .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(err) if super::condition_failed(&err) => Ok(()),
-        Err(err) => Err(err.into()),
-    }
+    super::applied(result).map(drop)
 }
 
 /// Pending claims whose lock expired before `now`: charges an invocation may have left uncredited.

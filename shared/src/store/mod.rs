@@ -46,6 +46,32 @@ where
     err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
 }
 
+/// Whether a conditional write applied: `false` when only its condition failed.
+pub fn applied<T, E, R>(
+    result: Result<T, aws_smithy_runtime_api::client::result::SdkError<E, R>>,
+) -> Result<bool, ApiError>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
+    ApiError: From<aws_smithy_runtime_api::client::result::SdkError<E, R>>,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if condition_failed(&err) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// A transaction item that writes a typed record once: it fails if `key` already exists.
+pub fn put_new<T: serde::Serialize>(table: &str, record: &T, key: &str) -> Result<TransactWriteItem, ApiError> {
+    let put = aws_sdk_dynamodb::types::Put::builder()
+        .table_name(table)
+        .set_item(Some(serde_dynamo::to_item(record)?))
+        .condition_expression(format!("attribute_not_exists({key})"))
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
 /// Time-ordered, unique ids: sort keys that page newest-first without an index.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

@@ -52,11 +52,7 @@ pub async fn store(app: &App, event: &Value) -> Result<bool, ApiError> {
         .condition_expression("attribute_not_exists(notificationId)")
         .send()
         .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(err) if super::condition_failed(&err) => Ok(false),
-        Err(err) => Err(err.into()),
-    }
+    super::applied(result)
 }
 
 /// One page of a player's notifications, newest first, as clients read them.

@@ -1,10 +1,10 @@
 //! Orders and Library tables: typed records, the transaction items that write them once, and
 //! pages of a player's orders and library.
 
-use super::records_page;
+use super::{put_new, records_page};
 use crate::app::{App, Table};
 use crate::error::ApiError;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -28,16 +28,6 @@ pub struct LibraryEntry {
     pub name: String,
     pub order_id: String,
     pub acquired_at: String,
-}
-
-fn put_new<T: Serialize>(table: &str, record: &T, key: &str) -> Result<TransactWriteItem, ApiError> {
-    let put = Put::builder()
-        .table_name(table)
-        .set_item(Some(serde_dynamo::to_item(record)?))
-        .condition_expression(format!("attribute_not_exists({key})"))
-        .build()
-        .map_err(ApiError::internal)?;
-    Ok(TransactWriteItem::builder().put(put).build())
 }
 
 /// The order, written once.

@@ -89,11 +89,7 @@ impl Taken {
                 .send()
                 .await;
             // A counter already expired has nothing to give back to.
-            if let Err(err) = result {
-                if !super::condition_failed(&err) {
-                    return Err(err.into());
-                }
-            }
+            super::applied(result)?;
         }
         Ok(())
     }

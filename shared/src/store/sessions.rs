@@ -3,10 +3,10 @@
 //! token and issuing the next is one transaction, conditioned on the token being unspent and its
 //! session live, so two refreshes with one token cannot both succeed.
 
-use super::{n, records_page, s};
+use super::{applied, n, put_new, records_page, s};
 use crate::app::{App, Table};
 use crate::error::ApiError;
-use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -99,19 +99,9 @@ pub fn checked_session_id(raw: &str) -> Result<String, ApiError> {
         .map_err(|_| ApiError::validation("sessionId", "a session id is a UUID"))
 }
 
-fn tx_put<T: Serialize>(table: &str, record: &T, key: &str) -> Result<TransactWriteItem, ApiError> {
-    let put = Put::builder()
-        .table_name(table)
-        .set_item(Some(serde_dynamo::to_item(record)?))
-        .condition_expression(format!("attribute_not_exists({key})"))
-        .build()
-        .map_err(ApiError::internal)?;
-    Ok(TransactWriteItem::builder().put(put).build())
-}
-
 /// A new session, written once.
 pub fn open(app: &App, session: &Session) -> Result<TransactWriteItem, ApiError> {
-    tx_put(app.table(Table::SESSIONS)?, session, "sessionId")
+    put_new(app.table(Table::SESSIONS)?, session, "sessionId")
 }
 
 /// A new refresh token of a session, stored by its hash.
@@ -123,7 +113,7 @@ pub fn issue(app: &App, token: &RefreshToken, expires_at: u64) -> Result<Transac
         state: UNSPENT.into(),
         expires_at,
     };
-    tx_put(app.table(Table::REFRESH_TOKENS)?, &record, "tokenHash")
+    put_new(app.table(Table::REFRESH_TOKENS)?, &record, "tokenHash")
 }
 
 /// Spends a token: fails if it is unknown, expired, or spent before (the item comes back, so the
@@ -183,11 +173,7 @@ pub async fn end(app: &App, user_id: &str, session_id: &str, reason: &str) -> Re
         .expression_attribute_values(":at", s(crate::clock::now_rfc3339()))
         .send()
         .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(err) if super::condition_failed(&err) => Ok(false),
-        Err(err) => Err(err.into()),
-    }
+    applied(result)
 }
 
 /// Every session of a player that is live now, newest first.
