@@ -21,6 +21,10 @@ pub enum ApiError {
     Unauthorized(&'static str),
     #[error("username or password is wrong")]
     InvalidCredentials,
+    /// The password was right and the account has two-factor sign-in: the login completes at
+    /// `POST /account/login/2fa` with this short-lived challenge and a code.
+    #[error("a second factor is required: send the challenge with a code to /account/login/2fa")]
+    SecondFactorRequired { challenge: String },
     #[error("{0}")]
     Forbidden(&'static str),
     #[error("{what} was not found")]
@@ -62,7 +66,7 @@ impl ApiError {
             Validation { .. } | MalformedJson(_) | InvalidCursor | InvalidIdempotencyKey(_) => StatusCode::BAD_REQUEST,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Unauthorized(_) | InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Unauthorized(_) | InvalidCredentials | SecondFactorRequired { .. } => StatusCode::UNAUTHORIZED,
             Forbidden(_) => StatusCode::FORBIDDEN,
             NotFound { .. } => StatusCode::NOT_FOUND,
             Conflict { .. } => StatusCode::CONFLICT,
@@ -86,6 +90,7 @@ impl ApiError {
             InvalidIdempotencyKey(_) => "invalid_idempotency_key",
             Unauthorized(_) => "unauthorized",
             InvalidCredentials => "invalid_credentials",
+            SecondFactorRequired { .. } => "second_factor_required",
             Forbidden(_) => "forbidden",
             NotFound { code, .. } | Conflict { code, .. } | Rule { code, .. } => code,
             PaymentDeclined(_) => "payment_declined",
@@ -124,6 +129,9 @@ impl ApiError {
         });
         if let Some(field) = self.field() {
             problem["field"] = json!(field);
+        }
+        if let ApiError::SecondFactorRequired { challenge } = self {
+            problem["challenge"] = json!(challenge);
         }
         let mut builder = http::Response::builder().status(status).header("content-type", "application/problem+json");
         match self {

@@ -12,3 +12,4 @@ mod money;
 mod round_trips;
 mod sessions;
 mod store;
+mod two_factor;

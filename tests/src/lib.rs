@@ -494,3 +494,25 @@ impl aws_sdk_dynamodb::config::Intercept for CapacityMeter {
         Ok(())
     }
 }
+
+/// The TOTP code for `secret` at `offset_secs` from now, computed by pyotp (a third-party
+/// implementation of RFC 6238), so the two-factor tests never trust our own code for it.
+pub fn pyotp_code(secret: &str, offset_secs: i64) -> String {
+    let out = std::process::Command::new(repo_root().join(".venv-fuzz/bin/python"))
+        .args(["-c", "import pyotp, sys, time; print(pyotp.TOTP(sys.argv[1]).at(time.time() + int(sys.argv[2])))"])
+        .args([secret, &offset_secs.to_string()])
+        .output()
+        .expect("pyotp in .venv-fuzz (./dev test installs it)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// The secret pyotp reads from an `otpauth://` URI.
+pub fn pyotp_secret_of(uri: &str) -> String {
+    let out = std::process::Command::new(repo_root().join(".venv-fuzz/bin/python"))
+        .args(["-c", "import pyotp, sys; print(pyotp.parse_uri(sys.argv[1]).secret)", uri])
+        .output()
+        .expect("pyotp in .venv-fuzz");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}

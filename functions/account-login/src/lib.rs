@@ -7,6 +7,7 @@ use lambda_http::Request;
 use platform::flows;
 use platform::http::{json_body, json_response, source_ip, user_agent, HttpResult};
 use platform::store::rate_limit::{self, Limit, Scope};
+use platform::store::sessions;
 use platform::{auth, store, ApiError, App};
 use serde::Deserialize;
 use serde_json::json;
@@ -40,6 +41,12 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         return Err(ApiError::InvalidCredentials); // the slot stays taken: a failure counts
     };
     attempt.give_back(app).await?;
+    if credentials.totp_secret.is_some() {
+        let challenge =
+            sessions::new_challenge(app, &credentials.user_id, &username_key, user_agent(&req), &source_ip(&req))
+                .await?;
+        return Err(ApiError::SecondFactorRequired { challenge });
+    }
     let session = flows::sessions::open(app, &credentials.user_id, user_agent(&req), &source_ip(&req)).await?;
     json_response(
         200,

@@ -4,3 +4,4 @@ pub mod catalog;
 pub mod chat;
 pub mod gacha;
 pub mod money;
+pub mod second_factor;

@@ -5,6 +5,7 @@ pub mod chat;
 pub mod money;
 pub mod purchase;
 pub mod registration;
+pub mod second_factor;
 pub mod sessions;
 pub mod transaction;
 

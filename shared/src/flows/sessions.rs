@@ -28,6 +28,18 @@ fn issued(app: &App, refresh_token: RefreshToken) -> Result<Issued, ApiError> {
 
 /// Opens a session for a player who just proved who they are.
 pub async fn open(app: &App, user_id: &str, device: &str, ip: &str) -> Result<Issued, ApiError> {
+    open_with(app, user_id, device, ip, Transaction::new()).await
+}
+
+/// Opens a session in the same transaction as `proof`: the steps that spend what proved the
+/// player (a second factor and its challenge), so a proof opens one session at most.
+pub async fn open_with(
+    app: &App,
+    user_id: &str,
+    device: &str,
+    ip: &str,
+    mut tx: Transaction,
+) -> Result<Issued, ApiError> {
     let now = crate::clock::now_secs();
     let expires_at = now + sessions::SESSION_LIFETIME_SECS;
     let session = Session {
@@ -42,7 +54,6 @@ pub async fn open(app: &App, user_id: &str, device: &str, ip: &str) -> Result<Is
         expires_at,
     };
     let refresh_token = RefreshToken::new(user_id, &session.session_id);
-    let mut tx = Transaction::new();
     tx.add(Step::SessionOpening, sessions::open(app, &session)?);
     tx.add(Step::RefreshTokenIssue, sessions::issue(app, &refresh_token, expires_at)?);
     tx.commit(&app.db).await?;

@@ -49,6 +49,10 @@ pub enum Step {
     RefreshTokenSpend,
     /// The session of a refresh is still live.
     SessionLive,
+    /// A TOTP code's step later than the last used, or an unused recovery code.
+    SecondFactorUse,
+    /// The sign-in challenge, used once before it expires.
+    ChallengeUse,
 }
 
 /// What a cancelled transaction means, decided from its failed steps.
@@ -102,6 +106,10 @@ impl Step {
                 _ => Verdict::Refused(ApiError::Unauthorized("the refresh token is invalid or has expired")),
             },
             Step::SessionLive => Verdict::Refused(ApiError::Unauthorized("the session has ended; sign in again")),
+            Step::SecondFactorUse => Verdict::Refused(ApiError::Unauthorized("this code was already used")),
+            Step::ChallengeUse => Verdict::Refused(ApiError::Unauthorized(
+                "the sign-in challenge is invalid or has expired; sign in again",
+            )),
             Step::LedgerEntry
             | Step::PullRecord
             | Step::Order

@@ -50,9 +50,14 @@ pub fn claim_email(app: &App, user_id: &str, account: &NewAccount) -> Result<Tra
     guarded_put(app.table(Table::USERS)?, format!("email#{}", account.email), vec![("userId", s(user_id))])
 }
 
+/// What a sign-in checks: the username claim item holds the password hash and the second factor.
 pub struct Credentials {
     pub user_id: String,
     pub password_hash: String,
+    /// The TOTP secret (base32) once two-factor sign-in is on.
+    pub totp_secret: Option<String>,
+    /// A secret enrolled but not yet confirmed with a code.
+    pub totp_pending: Option<String>,
 }
 
 pub async fn credentials(app: &App, username_key: &str) -> Result<Option<Credentials>, ApiError> {
@@ -61,14 +66,131 @@ pub async fn credentials(app: &App, username_key: &str) -> Result<Option<Credent
         .get_item()
         .table_name(app.table(Table::USERS)?)
         .key("pk", s(format!("username#{username_key}")))
+        .consistent_read(true)
         .send()
         .await?;
     Ok(out.item.and_then(|item| {
         Some(Credentials {
             user_id: get_s(&item, "userId")?.to_owned(),
             password_hash: get_s(&item, "passwordHash")?.to_owned(),
+            totp_secret: get_s(&item, "totpSecret").map(str::to_owned),
+            totp_pending: get_s(&item, "totpPending").map(str::to_owned),
         })
     }))
+}
+
+fn credentials_update(
+    app: &App,
+    username_key: &str,
+) -> Result<aws_sdk_dynamodb::types::builders::UpdateBuilder, ApiError> {
+    Ok(aws_sdk_dynamodb::types::Update::builder()
+        .table_name(app.table(Table::USERS)?)
+        .key("pk", s(format!("username#{username_key}"))))
+}
+
+async fn update_credentials(
+    app: &App,
+    update: aws_sdk_dynamodb::types::Update,
+    refused: impl FnOnce() -> ApiError,
+) -> Result<(), ApiError> {
+    let result = app
+        .db
+        .update_item()
+        .table_name(update.table_name())
+        .set_key(Some(update.key().clone()))
+        .update_expression(update.update_expression())
+        .set_condition_expression(update.condition_expression().map(str::to_owned))
+        .set_expression_attribute_names(update.expression_attribute_names().cloned())
+        .set_expression_attribute_values(update.expression_attribute_values().cloned())
+        .send()
+        .await;
+    if super::applied(result)? {
+        Ok(())
+    } else {
+        Err(refused())
+    }
+}
+
+fn already_enabled() -> ApiError {
+    ApiError::Conflict { code: "two_factor_enabled", detail: "two-factor sign-in is already on".into() }
+}
+
+/// Enrols a new secret, pending until a code confirms it (a second enrolment replaces it).
+pub async fn enrol_totp(app: &App, username_key: &str, secret: &str) -> Result<(), ApiError> {
+    let update = credentials_update(app, username_key)?
+        .update_expression("SET totpPending = :secret")
+        .condition_expression("attribute_exists(pk) AND attribute_not_exists(totpSecret)")
+        .expression_attribute_values(":secret", s(secret))
+        .build()
+        .map_err(ApiError::internal)?;
+    update_credentials(app, update, already_enabled).await
+}
+
+/// Turns two-factor sign-in on with the confirmed secret, the code's step as the last one used,
+/// and the recovery codes' hashes; only if that secret is still the pending one.
+pub async fn enable_totp(
+    app: &App,
+    username_key: &str,
+    secret: &str,
+    step: u64,
+    recovery_hashes: Vec<String>,
+) -> Result<(), ApiError> {
+    let update = credentials_update(app, username_key)?
+        .update_expression("SET totpSecret = :secret, totpLastStep = :step, recoveryCodes = :codes REMOVE totpPending")
+        .condition_expression("totpPending = :secret AND attribute_not_exists(totpSecret)")
+        .expression_attribute_values(":secret", s(secret))
+        .expression_attribute_values(":step", super::n(step))
+        .expression_attribute_values(":codes", aws_sdk_dynamodb::types::AttributeValue::Ss(recovery_hashes))
+        .build()
+        .map_err(ApiError::internal)?;
+    update_credentials(app, update, already_enabled).await
+}
+
+/// A second factor, as proven: a TOTP code's time step, or a recovery code's hash.
+pub enum SecondFactor {
+    Step(u64),
+    RecoveryCode(String),
+}
+
+/// Uses a second factor once: a step must be later than the last one used, a recovery code must
+/// still be unused (it is removed). `then` adds more to the same update (turning 2FA off).
+fn use_factor(
+    app: &App,
+    username_key: &str,
+    factor: &SecondFactor,
+    then: Option<&str>,
+) -> Result<aws_sdk_dynamodb::types::Update, ApiError> {
+    let builder = credentials_update(app, username_key)?;
+    let builder = match factor {
+        SecondFactor::Step(step) => builder
+            .update_expression(format!("SET totpLastStep = :step{}", then.map(|t| format!(" {t}")).unwrap_or_default()))
+            .condition_expression("attribute_exists(totpSecret) AND totpLastStep < :step")
+            .expression_attribute_values(":step", super::n(step)),
+        SecondFactor::RecoveryCode(hash) => builder
+            .update_expression(format!(
+                "DELETE recoveryCodes :code{}",
+                then.map(|t| format!(" {t}")).unwrap_or_default()
+            ))
+            .condition_expression("attribute_exists(totpSecret) AND contains(recoveryCodes, :hash)")
+            .expression_attribute_values(":code", aws_sdk_dynamodb::types::AttributeValue::Ss(vec![hash.clone()]))
+            .expression_attribute_values(":hash", s(hash)),
+    };
+    builder.build().map_err(ApiError::internal)
+}
+
+/// The transaction item that spends a second factor at sign-in.
+pub fn spend_factor(app: &App, username_key: &str, factor: &SecondFactor) -> Result<TransactWriteItem, ApiError> {
+    Ok(TransactWriteItem::builder().update(use_factor(app, username_key, factor, None)?).build())
+}
+
+/// Turns two-factor sign-in off, spending the code that proves it is the player.
+pub async fn disable_totp(app: &App, username_key: &str, factor: &SecondFactor) -> Result<(), ApiError> {
+    let then = match factor {
+        SecondFactor::Step(_) => "REMOVE totpSecret, totpPending, recoveryCodes",
+        SecondFactor::RecoveryCode(_) => "REMOVE totpSecret, totpPending, totpLastStep",
+    };
+    let update = use_factor(app, username_key, factor, Some(then))?;
+    update_credentials(app, update, || ApiError::Unauthorized("the code was already used")).await
 }
 
 /// The username key of a user (the users item keeps the name as registered).

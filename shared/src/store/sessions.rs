@@ -217,3 +217,84 @@ mod tests {
         }
     }
 }
+
+/// A password step passed by an account with two-factor sign-in: the login completes when this
+/// challenge comes back with a code, within `CHALLENGE_SECS`. Stored by its hash, used once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Challenge {
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    challenge_hash: String,
+    pub user_id: String,
+    pub username_key: String,
+    pub device: String,
+    pub ip: String,
+    pub expires_at: u64,
+}
+
+pub const CHALLENGE_SECS: u64 = 5 * 60;
+
+fn challenge_hash(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// Stores a new challenge for a player who passed the password step; returns the text the
+/// client sends back.
+pub async fn new_challenge(
+    app: &App,
+    user_id: &str,
+    username_key: &str,
+    device: &str,
+    ip: &str,
+) -> Result<String, ApiError> {
+    let secret: [u8; 32] = rand::random();
+    let text = format!("ch1.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret));
+    let challenge = Challenge {
+        challenge_hash: challenge_hash(&text),
+        user_id: user_id.into(),
+        username_key: username_key.into(),
+        device: device.chars().take(200).collect(),
+        ip: ip.into(),
+        expires_at: crate::clock::now_secs() + CHALLENGE_SECS,
+    };
+    app.db
+        .put_item()
+        .table_name(app.table(Table::SIGN_IN_CHALLENGES)?)
+        .set_item(Some(serde_dynamo::to_item(&challenge)?))
+        .send()
+        .await?;
+    Ok(text)
+}
+
+/// The challenge a client sent back, if it exists and has not expired.
+pub async fn challenge(app: &App, text: &str) -> Result<Challenge, ApiError> {
+    let expired = || ApiError::Unauthorized("the sign-in challenge is invalid or has expired; sign in again");
+    if !text.starts_with("ch1.") || text.len() != 47 {
+        return Err(expired());
+    }
+    let out = app
+        .db
+        .get_item()
+        .table_name(app.table(Table::SIGN_IN_CHALLENGES)?)
+        .key("challengeHash", s(challenge_hash(text)))
+        .consistent_read(true)
+        .send()
+        .await?;
+    let found: Challenge = serde_dynamo::from_item(out.item.ok_or_else(expired)?)?;
+    if found.expires_at <= crate::clock::now_secs() {
+        return Err(expired());
+    }
+    Ok(found)
+}
+
+/// Uses a challenge up, once, before it expires.
+pub fn spend_challenge(app: &App, text: &str, now: u64) -> Result<TransactWriteItem, ApiError> {
+    let delete = aws_sdk_dynamodb::types::Delete::builder()
+        .table_name(app.table(Table::SIGN_IN_CHALLENGES)?)
+        .key("challengeHash", s(challenge_hash(text)))
+        .condition_expression("attribute_exists(challengeHash) AND expiresAt > :now")
+        .expression_attribute_values(":now", n(now))
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().delete(delete).build())
+}
