@@ -9,7 +9,6 @@ use platform::http::{json_body, json_response, HttpResult};
 use platform::store::{self, accounts, rate_limit};
 use platform::{ApiError, App};
 use serde::Deserialize;
-use serde_json::json;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -33,16 +32,5 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     proof.add(Step::ChallengeUse, store::sessions::spend_challenge(app, &body.challenge, now)?);
     let session = sessions::open_with(app, &challenge.user_id, &challenge.device, &challenge.ip, proof).await?;
     attempt.give_back(app).await?;
-    json_response(
-        200,
-        &json!({
-            "message": "Login successful",
-            "token": session.access_token,
-            "tokenType": "Bearer",
-            "expiresIn": session.expires_in,
-            "refreshToken": session.refresh_token.as_str(),
-            "sessionId": session.session_id,
-            "userId": challenge.user_id,
-        }),
-    )
+    json_response(200, &session.response("Login successful", Some(&challenge.user_id)))
 }

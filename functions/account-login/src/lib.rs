@@ -10,7 +10,6 @@ use platform::store::rate_limit::{self, Limit, Scope};
 use platform::store::sessions;
 use platform::{auth, store, ApiError, App};
 use serde::Deserialize;
-use serde_json::json;
 
 /// A handful of wrong passwords per account per minute, then 429 until the window ends.
 pub const PER_ACCOUNT: Limit = Limit { max: 5, window_secs: 60 };
@@ -48,16 +47,5 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         return Err(ApiError::SecondFactorRequired { challenge });
     }
     let session = flows::sessions::open(app, &credentials.user_id, user_agent(&req), &source_ip(&req)).await?;
-    json_response(
-        200,
-        &json!({
-            "message": "Login successful",
-            "token": session.access_token,
-            "tokenType": "Bearer",
-            "expiresIn": session.expires_in,
-            "refreshToken": session.refresh_token.as_str(),
-            "sessionId": session.session_id,
-            "userId": credentials.user_id,
-        }),
-    )
+    json_response(200, &session.response("Login successful", Some(&credentials.user_id)))
 }

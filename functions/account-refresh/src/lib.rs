@@ -6,7 +6,6 @@ use platform::flows::sessions;
 use platform::http::{json_body, json_response, HttpResult};
 use platform::App;
 use serde::Deserialize;
-use serde_json::json;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -17,15 +16,5 @@ struct RefreshRequest {
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let body: RefreshRequest = json_body(&req)?;
     let session = sessions::refresh(app, &body.refresh_token).await?;
-    json_response(
-        200,
-        &json!({
-            "message": "Token refreshed",
-            "token": session.access_token,
-            "tokenType": "Bearer",
-            "expiresIn": session.expires_in,
-            "refreshToken": session.refresh_token.as_str(),
-            "sessionId": session.session_id,
-        }),
-    )
+    json_response(200, &session.response("Token refreshed", None))
 }

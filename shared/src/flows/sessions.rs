@@ -16,6 +16,24 @@ pub struct Issued {
     pub expires_in: u64,
 }
 
+impl Issued {
+    /// The answer of a login or a refresh: seed 002's `{message, token}` and the session's fields.
+    pub fn response(&self, message: &str, user_id: Option<&str>) -> serde_json::Value {
+        let mut body = serde_json::json!({
+            "message": message,
+            "token": self.access_token,
+            "tokenType": "Bearer",
+            "expiresIn": self.expires_in,
+            "refreshToken": self.refresh_token.as_str(),
+            "sessionId": self.session_id,
+        });
+        if let Some(user_id) = user_id {
+            body["userId"] = user_id.into();
+        }
+        body
+    }
+}
+
 fn issued(app: &App, refresh_token: RefreshToken) -> Result<Issued, ApiError> {
     let tokens = app.tokens()?;
     Ok(Issued {
