@@ -112,6 +112,8 @@ pub struct Template {
     /// Event buses by logical id -> name.
     pub buses: Vec<(String, String)>,
     pub rules: Vec<Rule>,
+    /// SES sender identities (`AWS::SES::EmailIdentity`) that mail is sent from.
+    pub email_identities: Vec<String>,
 }
 
 /// How references resolve outside CloudFormation: parameters from overrides or their defaults,
@@ -264,7 +266,14 @@ impl Template {
         let resolver = Resolver { parameters, resources };
         let globals = doc.get("Globals").and_then(|g| g.get("Function"));
 
-        let mut template = Template { functions: vec![], tables: vec![], queues: vec![], buses: vec![], rules: vec![] };
+        let mut template = Template {
+            functions: vec![],
+            tables: vec![],
+            queues: vec![],
+            buses: vec![],
+            rules: vec![],
+            email_identities: vec![],
+        };
         for (id, resource) in resources {
             let id = id.as_str().unwrap_or_default();
             let props = resource.get("Properties").cloned().unwrap_or(Value::Null);
@@ -276,6 +285,10 @@ impl Template {
                 Some("AWS::SQS::Queue") => template.queues.push(parse_queue(id, &props, &resolver)?),
                 Some("AWS::Events::EventBus") => template.buses.push((id.to_owned(), local_name(id, resources))),
                 Some("AWS::Events::Rule") => template.rules.push(parse_rule(id, &props, &resolver)?),
+                Some("AWS::SES::EmailIdentity") => {
+                    let identity = props.get("EmailIdentity").context("an EmailIdentity needs its EmailIdentity")?;
+                    template.email_identities.push(resolver.resolve(identity)?);
+                }
                 _ => {}
             }
         }

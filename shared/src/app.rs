@@ -30,7 +30,7 @@ impl Table {
     pub const OUTBOX: Table = Table("OUTBOX_TABLE");
     pub const SESSIONS: Table = Table("SESSIONS_TABLE");
     pub const REFRESH_TOKENS: Table = Table("REFRESH_TOKENS_TABLE");
-    pub const SIGN_IN_CHALLENGES: Table = Table("SIGN_IN_CHALLENGES_TABLE");
+    pub const ONE_TIME_TOKENS: Table = Table("ONE_TIME_TOKENS_TABLE");
 
     pub fn env_var(self) -> &'static str {
         self.0

@@ -9,6 +9,7 @@ mod events_and_queues;
 mod gacha_journey;
 mod hardening;
 mod money;
+mod password_reset;
 mod round_trips;
 mod sessions;
 mod store;

@@ -6,7 +6,8 @@ use lambda_http::Request;
 use platform::flows::second_factor::{attempts, Proof};
 use platform::flows::{sessions, Step, Transaction};
 use platform::http::{json_body, json_response, HttpResult};
-use platform::store::{self, accounts, rate_limit};
+use platform::store::one_time::{self, Purpose};
+use platform::store::{accounts, rate_limit};
 use platform::{ApiError, App};
 use serde::Deserialize;
 
@@ -20,7 +21,7 @@ struct SecondStep {
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let body: SecondStep = json_body(&req)?;
-    let challenge = store::sessions::challenge(app, &body.challenge).await?;
+    let challenge = one_time::find(app, Purpose::SignInChallenge, &body.challenge).await?;
     let attempt = rate_limit::take(app, &[attempts(&challenge.user_id)]).await?;
     let credentials =
         accounts::credentials(app, &challenge.username_key).await?.ok_or(ApiError::Unauthorized("no such account"))?;
@@ -29,7 +30,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let now = platform::clock::now_secs();
     let mut proof = Transaction::new();
     proof.add(Step::SecondFactorUse, accounts::spend_factor(app, &challenge.username_key, &factor)?);
-    proof.add(Step::ChallengeUse, store::sessions::spend_challenge(app, &body.challenge, now)?);
+    proof.add(Step::OneTimeTokenUse, one_time::spend(app, &body.challenge, now)?);
     let session = sessions::open_with(app, &challenge.user_id, &challenge.device, &challenge.ip, proof).await?;
     attempt.give_back(app).await?;
     json_response(200, &session.response("Login successful", Some(&challenge.user_id)))

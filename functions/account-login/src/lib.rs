@@ -6,8 +6,8 @@
 use lambda_http::Request;
 use platform::flows;
 use platform::http::{json_body, json_response, source_ip, user_agent, HttpResult};
+use platform::store::one_time::{self, Purpose};
 use platform::store::rate_limit::{self, Limit, Scope};
-use platform::store::sessions;
 use platform::{auth, store, ApiError, App};
 use serde::Deserialize;
 
@@ -41,9 +41,9 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     };
     attempt.give_back(app).await?;
     if credentials.totp_secret.is_some() {
+        let (device, ip) = (user_agent(&req), source_ip(&req));
         let challenge =
-            sessions::new_challenge(app, &credentials.user_id, &username_key, user_agent(&req), &source_ip(&req))
-                .await?;
+            one_time::issue(app, Purpose::SignInChallenge, &credentials.user_id, &username_key, device, &ip).await?;
         return Err(ApiError::SecondFactorRequired { challenge });
     }
     let session = flows::sessions::open(app, &credentials.user_id, user_agent(&req), &source_ip(&req)).await?;

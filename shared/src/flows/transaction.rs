@@ -51,8 +51,10 @@ pub enum Step {
     SessionLive,
     /// A TOTP code's step later than the last used, or an unused recovery code.
     SecondFactorUse,
-    /// The sign-in challenge, used once before it expires.
-    ChallengeUse,
+    /// A one-time token (sign-in challenge, reset link), used once before it expires.
+    OneTimeTokenUse,
+    /// A new password hash for an account that exists.
+    PasswordSet,
 }
 
 /// What a cancelled transaction means, decided from its failed steps.
@@ -107,9 +109,10 @@ impl Step {
             },
             Step::SessionLive => Verdict::Refused(ApiError::Unauthorized("the session has ended; sign in again")),
             Step::SecondFactorUse => Verdict::Refused(ApiError::Unauthorized("this code was already used")),
-            Step::ChallengeUse => Verdict::Refused(ApiError::Unauthorized(
-                "the sign-in challenge is invalid or has expired; sign in again",
-            )),
+            Step::OneTimeTokenUse => {
+                Verdict::Refused(ApiError::Unauthorized("the link or challenge is invalid, expired or used"))
+            }
+            Step::PasswordSet => Verdict::Refused(ApiError::Unauthorized("the account no longer exists")),
             Step::LedgerEntry
             | Step::PullRecord
             | Step::Order

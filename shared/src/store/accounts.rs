@@ -230,3 +230,21 @@ pub async fn replace_password_hash(app: &App, username_key: &str, verified: &str
         Err(err) => Err(err.into()),
     }
 }
+
+/// The user an email address belongs to, if any (the email's uniqueness claim names it).
+pub async fn user_of_email(app: &App, email: &str) -> Result<Option<String>, ApiError> {
+    let out =
+        app.db.get_item().table_name(app.table(Table::USERS)?).key("pk", s(format!("email#{email}"))).send().await?;
+    Ok(out.item.as_ref().and_then(|item| get_s(item, "userId")).map(str::to_owned))
+}
+
+/// The transaction item that sets a new password hash on an account that exists.
+pub fn set_password_hash(app: &App, username_key: &str, hash: &str) -> Result<TransactWriteItem, ApiError> {
+    let update = credentials_update(app, username_key)?
+        .update_expression("SET passwordHash = :hash")
+        .condition_expression("attribute_exists(pk)")
+        .expression_attribute_values(":hash", s(hash))
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().update(update).build())
+}

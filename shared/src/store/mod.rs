@@ -7,6 +7,7 @@ pub mod chat;
 pub mod idempotency;
 pub mod ledger;
 pub mod notifications;
+pub mod one_time;
 pub mod orders;
 pub mod pulls;
 pub mod rate_limit;

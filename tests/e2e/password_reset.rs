@@ -1,0 +1,74 @@
+//! Password reset by mail: the token is read back from LocalStack's SES mailbox, as the player
+//! would read it; it works once, and the reset ends every session.
+
+use platform_tests::{http, new_source, stack, Stack};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// The reset token in the newest mail SES holds for `to`, waiting for it with a deadline.
+async fn mailed_token(s: &Stack, to: &str) -> String {
+    let sender = s.template.email_identities.first().expect("the template's sender identity").clone();
+    let localstack = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL is set by ./dev test");
+    platform_tests::eventually("the reset mail", Duration::from_secs(20), || {
+        let (sender, localstack) = (sender.clone(), localstack.clone());
+        async move {
+            let mailbox: Value =
+                http().get(format!("{localstack}/_aws/ses?email={sender}")).send().await.ok()?.json().await.ok()?;
+            let mail = mailbox["messages"]
+                .as_array()?
+                .iter()
+                .rev()
+                .find(|m| m["Destination"]["ToAddresses"].as_array().is_some_and(|a| a.iter().any(|t| t == to)))?;
+            let text = mail["Body"]["text_part"].as_str()?;
+            text.split_whitespace().find(|w| w.starts_with("pr1.")).map(str::to_owned)
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_mailed_token_resets_the_password_once_and_ends_every_session() {
+    let s = stack();
+    let p = s.new_player().await;
+    let email = format!("{}@example.com", p.username);
+    let login = json!({ "username": p.username, "password": "correct horse battery" });
+    let before = s.post_from(new_source(), "/account/login", None, &login).await;
+    assert_eq!(before.status, StatusCode::OK);
+
+    let asked =
+        s.post_from(new_source(), "/account/password-reset", None, &json!({ "email": email.to_uppercase() })).await;
+    assert_eq!(asked.status, StatusCode::ACCEPTED, "{:?}", asked.body);
+    let nobody =
+        s.post_from(new_source(), "/account/password-reset", None, &json!({ "email": "nobody@example.com" })).await;
+    assert_eq!((nobody.status, &nobody.body), (asked.status, &asked.body), "no hint of which addresses exist");
+
+    let token = mailed_token(s, &email).await;
+    let confirm = json!({ "token": token, "newPassword": "reset horse battery" });
+    let done = s.post("/account/password-reset/confirm", None, &confirm).await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
+    assert_eq!(done.body["endedSessions"], 2, "the harness's sign-in and the one above");
+    s.post("/account/password-reset/confirm", None, &confirm).await.assert_problem(401, "unauthorized");
+
+    let refreshed = s.post("/account/refresh", None, &json!({ "refreshToken": before.body["refreshToken"] })).await;
+    refreshed.assert_problem(401, "unauthorized");
+    s.post_from(new_source(), "/account/login", None, &login).await.assert_problem(401, "invalid_credentials");
+    let new = json!({ "username": p.username, "password": "reset horse battery" });
+    assert_eq!(s.post_from(new_source(), "/account/login", None, &new).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn reset_requests_are_limited_per_address() {
+    let s = stack();
+    let p = s.new_player().await;
+    let body = json!({ "email": format!("{}@example.com", p.username) });
+    let limit = account_password_reset::PER_ADDRESS;
+    platform_tests::within_one_window(limit.window_secs, || async {
+        let mut last = s.post_from(new_source(), "/account/password-reset", None, &body).await;
+        for _ in 0..limit.max {
+            last = s.post_from(new_source(), "/account/password-reset", None, &body).await;
+        }
+        last
+    })
+    .await;
+}
