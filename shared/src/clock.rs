@@ -18,3 +18,8 @@ pub fn rfc3339(epoch_secs: u64) -> String {
         .and_then(|t| t.format(&Rfc3339).ok())
         .unwrap_or_default()
 }
+
+/// Today's date, UTC.
+pub fn today() -> time::Date {
+    OffsetDateTime::now_utc().date()
+}

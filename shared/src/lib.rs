@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod flows;
 pub mod http;
+pub mod mail;
 pub mod outbox;
 pub mod payments;
 pub mod queue;

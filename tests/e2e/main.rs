@@ -1,6 +1,7 @@
 //! Every end-to-end test, one binary: the stack (template resources on the emulators, the local
 //! API with the real function binaries) is deployed once per run and shared by the modules.
 
+mod account_mail;
 mod api_docs;
 mod auth;
 mod bad_input;
@@ -9,7 +10,7 @@ mod events_and_queues;
 mod gacha_journey;
 mod hardening;
 mod money;
-mod password_reset;
+mod profiles;
 mod round_trips;
 mod sessions;
 mod store;

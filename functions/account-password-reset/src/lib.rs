@@ -6,10 +6,11 @@
 use lambda_http::Request;
 use platform::domain::account::validate_email;
 use platform::http::{json_body, json_response, source_ip, user_agent, HttpResult};
+use platform::mail::Mailer;
 use platform::store::accounts;
 use platform::store::one_time::{self, Purpose};
 use platform::store::rate_limit::{self, Limit, Scope};
-use platform::{ApiError, App};
+use platform::App;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -20,39 +21,6 @@ pub const PER_ADDRESS: Limit = Limit { max: 3, window_secs: 3600 };
 #[serde(deny_unknown_fields)]
 struct ResetRequest {
     email: String,
-}
-
-/// Sends mail from the template's sender address.
-pub struct Mailer {
-    ses: aws_sdk_ses::Client,
-    sender: String,
-}
-
-impl Mailer {
-    pub async fn from_env() -> Mailer {
-        Mailer {
-            ses: aws_sdk_ses::Client::new(&platform::app::sdk_config().await),
-            sender: std::env::var("SENDER_EMAIL").unwrap_or_default(),
-        }
-    }
-
-    async fn send(&self, to: &str, subject: &str, text: String) -> Result<(), ApiError> {
-        use aws_sdk_ses::types::{Body, Content, Destination, Message};
-        let content = |data: String| Content::builder().data(data).charset("UTF-8").build().map_err(ApiError::internal);
-        let message = Message::builder()
-            .subject(content(subject.into())?)
-            .body(Body::builder().text(content(text)?).build())
-            .build();
-        self.ses
-            .send_email()
-            .source(&self.sender)
-            .destination(Destination::builder().to_addresses(to).build())
-            .message(message)
-            .send()
-            .await
-            .map_err(|e| ApiError::Unavailable(format!("sending mail: {e}")))?;
-        Ok(())
-    }
 }
 
 pub async fn handle(req: Request, app: &App, mail: &Mailer) -> HttpResult {

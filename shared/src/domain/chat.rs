@@ -6,13 +6,13 @@ pub const MAX_TEXT_CHARS: usize = 2000;
 
 /// Invisible format characters: zero-width spaces and joiners, the byte-order mark, word joiners,
 /// the soft hyphen. Allowed inside text (emoji sequences need the joiner) but never all of it.
-fn is_invisible(c: char) -> bool {
+pub(crate) fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{034F}' | '\u{180E}')
 }
 
 /// Bidirectional overrides, embeddings and isolates reorder what the reader sees (the "Trojan
 /// source" trick): a message could show text other than what it holds.
-fn is_bidi_control(c: char) -> bool {
+pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 

@@ -4,4 +4,5 @@ pub mod catalog;
 pub mod chat;
 pub mod gacha;
 pub mod money;
+pub mod profile;
 pub mod second_factor;

@@ -3,6 +3,7 @@
 
 pub mod chat;
 pub mod money;
+pub mod profile;
 pub mod purchase;
 pub mod registration;
 pub mod second_factor;

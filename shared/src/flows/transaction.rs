@@ -55,6 +55,8 @@ pub enum Step {
     OneTimeTokenUse,
     /// A new password hash for an account that exists.
     PasswordSet,
+    /// The account's address marked verified, if it is still the one the link was mailed to.
+    EmailVerified,
 }
 
 /// What a cancelled transaction means, decided from its failed steps.
@@ -113,6 +115,9 @@ impl Step {
                 Verdict::Refused(ApiError::Unauthorized("the link or challenge is invalid, expired or used"))
             }
             Step::PasswordSet => Verdict::Refused(ApiError::Unauthorized("the account no longer exists")),
+            Step::EmailVerified => {
+                Verdict::Refused(ApiError::Unauthorized("the address changed since this link was mailed"))
+            }
             Step::LedgerEntry
             | Step::PullRecord
             | Step::Order

@@ -248,3 +248,69 @@ pub fn set_password_hash(app: &App, username_key: &str, hash: &str) -> Result<Tr
         .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().update(update).build())
 }
+
+/// A player's username and profile, from the users item (`None`: no such player).
+pub async fn profile(app: &App, user_id: &str) -> Result<Option<(String, crate::domain::profile::Profile)>, ApiError> {
+    let out =
+        app.db.get_item().table_name(app.table(Table::USERS)?).key("pk", s(format!("user#{user_id}"))).send().await?;
+    let Some(item) = out.item else { return Ok(None) };
+    let username = get_s(&item, "username").unwrap_or_default().to_owned();
+    Ok(Some((username, serde_dynamo::from_item(item)?)))
+}
+
+/// Sets (`Some(Some(v))`) or clears (`Some(None)`) profile fields of an existing player; fields
+/// left `None` are untouched. One conditional update: the player must exist.
+pub async fn update_profile(
+    app: &App,
+    user_id: &str,
+    fields: &[(&str, Option<Option<String>>)],
+) -> Result<(), ApiError> {
+    let (mut set, mut remove) = (Vec::new(), Vec::new());
+    let mut update = app.db.update_item().table_name(app.table(Table::USERS)?).key("pk", s(format!("user#{user_id}")));
+    for (i, (name, change)) in fields.iter().enumerate() {
+        match change {
+            Some(Some(value)) => {
+                set.push(format!("#f{i} = :v{i}"));
+                update = update
+                    .expression_attribute_names(format!("#f{i}"), *name)
+                    .expression_attribute_values(format!(":v{i}"), s(value));
+            }
+            Some(None) => {
+                remove.push(format!("#f{i}"));
+                update = update.expression_attribute_names(format!("#f{i}"), *name);
+            }
+            None => {}
+        }
+    }
+    if set.is_empty() && remove.is_empty() {
+        return Ok(());
+    }
+    let mut expression = String::new();
+    if !set.is_empty() {
+        expression = format!("SET {}", set.join(", "));
+    }
+    if !remove.is_empty() {
+        expression = format!("{expression} REMOVE {}", remove.join(", "));
+    }
+    let result = update.update_expression(expression.trim()).condition_expression("attribute_exists(pk)").send().await;
+    if super::applied(result)? {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized("the account no longer exists"))
+    }
+}
+
+/// The transaction item that marks an account's address verified, if it is still `email`.
+pub fn mark_email_verified(app: &App, user_id: &str, email: &str) -> Result<TransactWriteItem, ApiError> {
+    let update = aws_sdk_dynamodb::types::Update::builder()
+        .table_name(app.table(Table::USERS)?)
+        .key("pk", s(format!("user#{user_id}")))
+        .update_expression("SET emailVerified = :yes, emailVerifiedAt = :at")
+        .condition_expression("email = :email")
+        .expression_attribute_values(":yes", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
+        .expression_attribute_values(":at", s(crate::clock::now_rfc3339()))
+        .expression_attribute_values(":email", s(email))
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().update(update).build())
+}

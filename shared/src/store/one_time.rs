@@ -16,6 +16,8 @@ pub enum Purpose {
     SignInChallenge,
     /// A reset link mailed to the account's address.
     PasswordReset,
+    /// A link proving the player reads the address they gave.
+    EmailVerification,
 }
 
 impl Purpose {
@@ -23,6 +25,7 @@ impl Purpose {
         match self {
             Purpose::SignInChallenge => "ch1",
             Purpose::PasswordReset => "pr1",
+            Purpose::EmailVerification => "ev1",
         }
     }
 
@@ -30,6 +33,7 @@ impl Purpose {
         match self {
             Purpose::SignInChallenge => 5 * 60,
             Purpose::PasswordReset => 30 * 60,
+            Purpose::EmailVerification => 24 * 3600,
         }
     }
 }

@@ -1,16 +1,16 @@
-//! Password reset by mail: the token is read back from LocalStack's SES mailbox, as the player
-//! would read it; it works once, and the reset ends every session.
+//! Account mail, read back from LocalStack's SES mailbox as the player would read it: a password
+//! reset token works once and ends every session; an address verification token works once.
 
 use platform_tests::{http, new_source, stack, Stack};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-/// The reset token in the newest mail SES holds for `to`, waiting for it with a deadline.
-async fn mailed_token(s: &Stack, to: &str) -> String {
+/// The token (starting `prefix`) in the newest mail SES holds for `to`, waiting with a deadline.
+async fn mailed_token(s: &Stack, to: &str, prefix: &'static str) -> String {
     let sender = s.template.email_identities.first().expect("the template's sender identity").clone();
     let localstack = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL is set by ./dev test");
-    platform_tests::eventually("the reset mail", Duration::from_secs(20), || {
+    platform_tests::eventually("the mail", Duration::from_secs(20), || {
         let (sender, localstack) = (sender.clone(), localstack.clone());
         async move {
             let mailbox: Value =
@@ -21,7 +21,7 @@ async fn mailed_token(s: &Stack, to: &str) -> String {
                 .rev()
                 .find(|m| m["Destination"]["ToAddresses"].as_array().is_some_and(|a| a.iter().any(|t| t == to)))?;
             let text = mail["Body"]["text_part"].as_str()?;
-            text.split_whitespace().find(|w| w.starts_with("pr1.")).map(str::to_owned)
+            text.split_whitespace().find(|w| w.starts_with(prefix)).map(str::to_owned)
         }
     })
     .await
@@ -43,7 +43,7 @@ async fn a_mailed_token_resets_the_password_once_and_ends_every_session() {
         s.post_from(new_source(), "/account/password-reset", None, &json!({ "email": "nobody@example.com" })).await;
     assert_eq!((nobody.status, &nobody.body), (asked.status, &asked.body), "no hint of which addresses exist");
 
-    let token = mailed_token(s, &email).await;
+    let token = mailed_token(s, &email, "pr1.").await;
     let confirm = json!({ "token": token, "newPassword": "reset horse battery" });
     let done = s.post("/account/password-reset/confirm", None, &confirm).await;
     assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
@@ -71,4 +71,24 @@ async fn reset_requests_are_limited_per_address() {
         last
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_mailed_link_verifies_the_address_once() {
+    let s = stack();
+    let p = s.new_player().await;
+    let email = format!("{}@example.com", p.username);
+    assert_eq!(s.get("/account/profile", Some(&p.token)).await.body["emailVerified"], false);
+    let asked = s.post("/account/email/verification", Some(&p.token), &json!({})).await;
+    assert_eq!(asked.status, StatusCode::ACCEPTED, "{:?}", asked.body);
+    let token = mailed_token(s, &email, "ev1.").await;
+    let verified = s.post("/account/email/verify", None, &json!({ "token": token })).await;
+    assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
+    assert_eq!(verified.body["email"], json!(email));
+    s.post("/account/email/verify", None, &json!({ "token": token })).await.assert_problem(401, "unauthorized");
+    let profile = s.get("/account/profile", Some(&p.token)).await.body;
+    assert_eq!((&profile["emailVerified"], &profile["email"]), (&json!(true), &json!(email)));
+    s.post("/account/email/verification", Some(&p.token), &json!({}))
+        .await
+        .assert_problem(409, "email_already_verified");
 }
