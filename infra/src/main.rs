@@ -1,6 +1,7 @@
 //! `infra deploy`: create template.yaml's resources on the configured endpoint and load data.
 //! `infra serve`: the local HTTP API for template.yaml's routes.
 //! `infra env FUNCTION`: a function's environment as the template declares it.
+//! `infra grant-role USERNAME ROLE`: gives a player a role (the first admin comes from here).
 //!
 //! Options: --template PATH (template.yaml), --param Name=Value (repeatable), --param-file PATH
 //! (Name=Value lines; for secrets, which on a command line anyone can read in `ps`), --port N
@@ -39,7 +40,11 @@ fn parse_args() -> Result<Options> {
     };
     while let Some(flag) = args.next() {
         if !flag.starts_with("--") {
-            options.function = Some(flag);
+            // `env FUNCTION` takes one positional argument, `grant-role USERNAME ROLE` two.
+            options.function = Some(match options.function.take() {
+                Some(first) => format!("{first} {flag}"),
+                None => flag,
+            });
             continue;
         }
         let value = args.next().with_context(|| format!("{flag} needs a value"))?;
@@ -90,6 +95,21 @@ async fn main() -> Result<()> {
                 None => None,
             };
             api.serve(listener, invoke).await?;
+        }
+        "grant-role" => {
+            // `infra grant-role USERNAME admin`: how the first admin comes to be (no endpoint can).
+            let template = infra::template::Template::load(&options.template, &options.params)?;
+            let (username, role) = options.function.as_deref().and_then(|a| a.split_once(' ')).context("usage: infra grant-role USERNAME ROLE")?;
+            let role = platform::domain::roles::Role::parse(role).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let app = infra::deploy::app_for(aws_sdk_dynamodb::Client::new(&platform::app::sdk_config().await), &template, Err("no tokens".into())).await;
+            let credentials = platform::store::accounts::credentials(&app, &username.to_ascii_lowercase()).await.map_err(|e| anyhow::anyhow!("{e}"))?.with_context(|| format!("no player {username}"))?;
+            let (_, profile) = platform::store::accounts::profile(&app, &credentials.user_id).await.map_err(|e| anyhow::anyhow!("{e}"))?.context("no such player")?;
+            let mut roles: Vec<&str> = profile.roles.iter().map(String::as_str).collect();
+            if !roles.contains(&role.as_str()) {
+                roles.push(role.as_str());
+            }
+            platform::store::accounts::set_roles(&app, &credentials.user_id, &roles, &profile.studios).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{username} ({}) now has the roles {roles:?}", credentials.user_id);
         }
         "env" => {
             // `infra env gacha-pull`: the function's template environment as KEY=VALUE lines.

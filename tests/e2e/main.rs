@@ -11,6 +11,7 @@ mod gacha_journey;
 mod hardening;
 mod money;
 mod profiles;
+mod roles;
 mod round_trips;
 mod sessions;
 mod store;

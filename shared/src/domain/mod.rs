@@ -5,4 +5,5 @@ pub mod chat;
 pub mod gacha;
 pub mod money;
 pub mod profile;
+pub mod roles;
 pub mod second_factor;

@@ -52,6 +52,12 @@ pub struct Profile {
     /// Whether the player proved they read it (a mailed link).
     #[serde(default)]
     pub email_verified: bool,
+    /// Roles beyond player (`developer`, `admin`); the player's own view only.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// The catalog studios a developer publishes for, as an admin linked them.
+    #[serde(default)]
+    pub studios: Vec<String>,
 }
 
 fn invalid(field: &str, detail: &str) -> ApiError {
@@ -126,6 +132,8 @@ impl Profile {
                 privacy: Privacy::Public,
                 email: None,
                 email_verified: false,
+                roles: Vec::new(),
+                studios: Vec::new(),
             }),
             Privacy::Friends | Privacy::Private => None,
         }

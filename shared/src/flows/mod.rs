@@ -6,6 +6,7 @@ pub mod money;
 pub mod profile;
 pub mod purchase;
 pub mod registration;
+pub mod roles;
 pub mod second_factor;
 pub mod sessions;
 pub mod transaction;

@@ -314,3 +314,22 @@ pub fn mark_email_verified(app: &App, user_id: &str, email: &str) -> Result<Tran
         .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().update(update).build())
 }
+
+/// Sets a player's roles and linked studios (replacing them); `false` if no such player.
+pub async fn set_roles(app: &App, user_id: &str, roles: &[&str], studios: &[String]) -> Result<bool, ApiError> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let list = |values: Vec<String>| AttributeValue::L(values.into_iter().map(AttributeValue::S).collect());
+    let result = app
+        .db
+        .update_item()
+        .table_name(app.table(Table::USERS)?)
+        .key("pk", s(format!("user#{user_id}")))
+        .update_expression("SET #roles = :roles, studios = :studios")
+        .condition_expression("attribute_exists(pk)")
+        .expression_attribute_names("#roles", "roles")
+        .expression_attribute_values(":roles", list(roles.iter().map(|r| r.to_string()).collect()))
+        .expression_attribute_values(":studios", list(studios.to_vec()))
+        .send()
+        .await;
+    super::applied(result)
+}

@@ -1,0 +1,22 @@
+//! Role checks: read from the players table at the moment of the request, so granting or taking
+//! a role takes effect at once (tokens carry no roles).
+
+use crate::app::App;
+use crate::auth::Player;
+use crate::domain::roles::Role;
+use crate::error::ApiError;
+use crate::store::accounts;
+
+/// Refuses (403) a player who does not hold `role`.
+pub async fn require(app: &App, player: &Player, role: Role) -> Result<(), ApiError> {
+    let (_, profile) =
+        accounts::profile(app, &player.user_id).await?.ok_or(ApiError::Unauthorized("the account no longer exists"))?;
+    if profile.roles.iter().any(|r| r == role.as_str()) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(match role {
+            Role::Admin => "this needs the admin role",
+            Role::Developer => "this needs the developer role",
+        }))
+    }
+}
