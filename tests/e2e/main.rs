@@ -6,6 +6,7 @@ mod api_docs;
 mod auth;
 mod bad_input;
 mod chat;
+mod erasure;
 mod events_and_queues;
 mod gacha_journey;
 mod hardening;

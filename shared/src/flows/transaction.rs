@@ -57,6 +57,10 @@ pub enum Step {
     PasswordSet,
     /// The account's address marked verified, if it is still the one the link was mailed to.
     EmailVerified,
+    /// The username claim (with the password hash) removed, if the password is the verified one.
+    CredentialsErasure,
+    /// The email claim removed, and the user item replaced by a tombstone.
+    PersonalDataErasure,
 }
 
 /// What a cancelled transaction means, decided from its failed steps.
@@ -115,6 +119,11 @@ impl Step {
                 Verdict::Refused(ApiError::Unauthorized("the link or challenge is invalid, expired or used"))
             }
             Step::PasswordSet => Verdict::Refused(ApiError::Unauthorized("the account no longer exists")),
+            Step::CredentialsErasure => Verdict::Refused(ApiError::Conflict {
+                code: "password_changed",
+                detail: "the password was changed by another request; try again".into(),
+            }),
+            Step::PersonalDataErasure => Verdict::Refused(ApiError::Unauthorized("the account no longer exists")),
             Step::EmailVerified => {
                 Verdict::Refused(ApiError::Unauthorized("the address changed since this link was mailed"))
             }

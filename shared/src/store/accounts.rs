@@ -204,7 +204,7 @@ pub async fn username_key_of(app: &App, user_id: &str) -> Result<String, ApiErro
         .send()
         .await?;
     let item = out.item.ok_or(ApiError::Unauthorized("the account no longer exists"))?;
-    Ok(get_s(&item, "username").ok_or_else(|| ApiError::internal("a user without a username"))?.to_ascii_lowercase())
+    Ok(get_s(&item, "username").ok_or(ApiError::Unauthorized("the account no longer exists"))?.to_ascii_lowercase())
 }
 
 /// Replaces a password hash, only if it is still the one the caller verified: two changes at once
@@ -253,7 +253,8 @@ pub fn set_password_hash(app: &App, username_key: &str, hash: &str) -> Result<Tr
 pub async fn profile(app: &App, user_id: &str) -> Result<Option<(String, crate::domain::profile::Profile)>, ApiError> {
     let out =
         app.db.get_item().table_name(app.table(Table::USERS)?).key("pk", s(format!("user#{user_id}"))).send().await?;
-    let Some(item) = out.item else { return Ok(None) };
+    // An erased account's item is a tombstone: it has no username and counts as no player.
+    let Some(item) = out.item.filter(|item| get_s(item, "username").is_some()) else { return Ok(None) };
     let username = get_s(&item, "username").unwrap_or_default().to_owned();
     Ok(Some((username, serde_dynamo::from_item(item)?)))
 }
@@ -332,4 +333,45 @@ pub async fn set_roles(app: &App, user_id: &str, roles: &[&str], studios: &[Stri
         .send()
         .await;
     super::applied(result)
+}
+
+/// The transaction items that erase an account's personal data: the username claim (only if the
+/// password hash is still `verified`), the email claim, and the user item, replaced by a
+/// tombstone that keeps only the pseudonymous user id its money records (wallet, ledger, pulls,
+/// orders, library) are filed under. The username and the address become free again.
+pub fn erase(
+    app: &App,
+    user_id: &str,
+    username_key: &str,
+    email: &str,
+    verified: &str,
+) -> Result<[(crate::flows::Step, TransactWriteItem); 3], ApiError> {
+    use crate::flows::Step;
+    use aws_sdk_dynamodb::types::{Delete, Put};
+    let table = app.table(Table::USERS)?;
+    let credentials = Delete::builder()
+        .table_name(table)
+        .key("pk", s(format!("username#{username_key}")))
+        .condition_expression("passwordHash = :verified")
+        .expression_attribute_values(":verified", s(verified))
+        .build()
+        .map_err(ApiError::internal)?;
+    let email_claim = Delete::builder()
+        .table_name(table)
+        .key("pk", s(format!("email#{email}")))
+        .build()
+        .map_err(ApiError::internal)?;
+    let tombstone = Put::builder()
+        .table_name(table)
+        .item("pk", s(format!("user#{user_id}")))
+        .item("userId", s(user_id))
+        .item("erasedAt", s(crate::clock::now_rfc3339()))
+        .condition_expression("attribute_exists(pk)")
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok([
+        (Step::CredentialsErasure, TransactWriteItem::builder().delete(credentials).build()),
+        (Step::PersonalDataErasure, TransactWriteItem::builder().delete(email_claim).build()),
+        (Step::PersonalDataErasure, TransactWriteItem::builder().put(tombstone).build()),
+    ])
 }
