@@ -101,7 +101,7 @@ async fn wrong_passwords_are_throttled_per_account_and_unknown_users_look_the_sa
     let unknown =
         s.post("/account/login", None, &json!({ "username": "nobody-here-at-all", "password": "whatever1" })).await;
     unknown.assert_problem(401, "invalid_credentials");
-    let limit = account_login::PER_ACCOUNT;
+    let limit = platform::flows::password::PER_ACCOUNT;
     platform_tests::within_one_window(limit.window_secs, || async {
         let p = s.new_player().await;
         let wrong = json!({ "username": p.username, "password": "not the password" });
@@ -126,7 +126,7 @@ async fn wrong_passwords_are_throttled_per_account_and_unknown_users_look_the_sa
 #[tokio::test]
 async fn throttled_logins_say_when_to_retry() {
     let s = stack();
-    let limit = account_login::PER_ACCOUNT;
+    let limit = platform::flows::password::PER_ACCOUNT;
     platform_tests::within_one_window(limit.window_secs, || async {
         let p = s.new_player().await;
         let wrong = json!({ "username": p.username, "password": "not the password" });

@@ -78,7 +78,7 @@ async fn sandbox_charge(s: &platform_tests::Stack, charge_id: &str) -> Value {
 #[tokio::test]
 async fn a_burst_of_wrong_passwords_gets_no_more_checks_than_the_limit() {
     let s = stack();
-    let limit = account_login::PER_ACCOUNT;
+    let limit = platform::flows::password::PER_ACCOUNT;
     for _ in 0..2 {
         let p = s.new_player().await;
         let window = platform::clock::now_secs() / limit.window_secs;
@@ -104,7 +104,7 @@ async fn successful_logins_do_not_use_up_the_failure_budget() {
     let p = s.new_player().await;
     let source = new_source();
     let right = json!({ "username": p.username, "password": "correct horse battery" });
-    for _ in 0..account_login::PER_ACCOUNT.max + 3 {
+    for _ in 0..platform::flows::password::PER_ACCOUNT.max + 3 {
         let r = s.post_from(source, "/account/login", None, &right).await;
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     }

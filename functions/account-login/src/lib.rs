@@ -4,15 +4,13 @@
 //! slot back, so only failures count and a burst cannot outrun the limit.
 
 use lambda_http::Request;
-use platform::flows;
+use platform::flows::{self, password};
 use platform::http::{json_body, json_response, source_ip, user_agent, HttpResult};
 use platform::store::one_time::{self, Purpose};
 use platform::store::rate_limit::{self, Limit, Scope};
 use platform::{auth, store, ApiError, App};
 use serde::Deserialize;
 
-/// A handful of wrong passwords per account per minute, then 429 until the window ends.
-pub const PER_ACCOUNT: Limit = Limit { max: 5, window_secs: 60 };
 /// One source guessing across many accounts.
 pub const PER_SOURCE: Limit = Limit { max: 30, window_secs: 60 };
 
@@ -29,10 +27,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         return Err(ApiError::InvalidCredentials);
     }
     let username_key = body.username.to_ascii_lowercase();
-    let scopes = [
-        Scope::new(format!("login-user#{username_key}"), PER_ACCOUNT),
-        Scope::new(format!("login-ip#{}", source_ip(&req)), PER_SOURCE),
-    ];
+    let scopes = [password::attempts(&username_key), Scope::new(format!("login-ip#{}", source_ip(&req)), PER_SOURCE)];
     let attempt = rate_limit::take(app, &scopes).await?;
     let credentials = store::accounts::credentials(app, &username_key).await?;
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.as_str());

@@ -3,6 +3,7 @@
 
 pub mod chat;
 pub mod money;
+pub mod password;
 pub mod profile;
 pub mod purchase;
 pub mod registration;
