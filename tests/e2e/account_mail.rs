@@ -92,3 +92,25 @@ async fn a_mailed_link_verifies_the_address_once() {
         .await
         .assert_problem(409, "email_already_verified");
 }
+
+/// A reset link is for the account it was mailed for: if that account is erased and someone new
+/// takes the freed username, the old link does not open the new account.
+#[tokio::test]
+async fn a_reset_link_never_opens_a_later_account_with_the_same_username() {
+    let s = stack();
+    let p = s.new_player().await;
+    let email = format!("{}@example.com", p.username);
+    let asked = s.post_from(new_source(), "/account/password-reset", None, &json!({ "email": email })).await;
+    assert_eq!(asked.status, StatusCode::ACCEPTED);
+    let token = mailed_token(s, &email, "pr1.").await;
+    let erase = json!({ "password": "correct horse battery" });
+    let erased = s.call(reqwest::Method::DELETE, "/account", Some(&p.token), &[], Some(&erase.to_string())).await;
+    assert_eq!(erased.status, StatusCode::OK, "{:?}", erased.body);
+    let newcomer = json!({ "username": p.username, "password": "the newcomer's own", "email": "newcomer@example.com" });
+    assert_eq!(s.post_from(new_source(), "/account/register", None, &newcomer).await.status, StatusCode::CREATED);
+
+    let takeover = json!({ "token": token, "newPassword": "the attacker's pick" });
+    s.post("/account/password-reset/confirm", None, &takeover).await.assert_problem(401, "unauthorized");
+    let login = json!({ "username": p.username, "password": "the newcomer's own" });
+    assert_eq!(s.post_from(new_source(), "/account/login", None, &login).await.status, StatusCode::OK);
+}

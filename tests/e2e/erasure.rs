@@ -26,6 +26,10 @@ async fn erasing_an_account_removes_who_it_was_and_keeps_its_money_records() {
     let refresh = json!({ "refreshToken": other_session.body["refreshToken"] });
     s.post("/account/refresh", None, &refresh).await.assert_problem(401, "unauthorized");
     s.get(&format!("/players/{}", p.user_id), None).await.assert_problem(404, "unknown_user");
+    // The access token still verifies for a few minutes, but nothing can be written back.
+    let late = json!({ "displayName": "Ghost", "birthDate": "2000-01-01" });
+    let r = s.call(Method::PATCH, "/account/profile", Some(&p.token), &[], Some(&late.to_string())).await;
+    r.assert_problem(401, "unauthorized");
 
     // What is left of the player: the id, and the money records filed under it.
     let app = s.app(s.dynamo().await).await;

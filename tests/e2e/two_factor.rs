@@ -7,7 +7,9 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 async fn enable(s: &Stack, p: &Player) -> (String, Vec<String>) {
-    let enrolled = s.post("/account/2fa/enrol", Some(&p.token), &json!({})).await;
+    let wrong = json!({ "password": "not the password" });
+    s.post("/account/2fa/enrol", Some(&p.token), &wrong).await.assert_problem(400, "validation_failed");
+    let enrolled = s.post("/account/2fa/enrol", Some(&p.token), &json!({ "password": "correct horse battery" })).await;
     assert_eq!(enrolled.status, StatusCode::OK, "{:?}", enrolled.body);
     let secret = enrolled.body["secret"].as_str().unwrap().to_owned();
     assert_eq!(pyotp_secret_of(enrolled.body["otpauthUri"].as_str().unwrap()), secret, "an app reads the same secret");
@@ -89,7 +91,8 @@ async fn two_factor_sign_in_can_be_turned_off_with_a_recovery_code() {
     let s = stack();
     let p = s.new_player().await;
     let (_, recovery) = enable(s, &p).await;
-    s.post("/account/2fa/enrol", Some(&p.token), &json!({})).await.assert_problem(409, "two_factor_enabled");
+    let again = json!({ "password": "correct horse battery" });
+    s.post("/account/2fa/enrol", Some(&p.token), &again).await.assert_problem(409, "two_factor_enabled");
     let off = s.post("/account/2fa/disable", Some(&p.token), &json!({ "recoveryCode": recovery[3] })).await;
     assert_eq!(off.status, StatusCode::OK, "{:?}", off.body);
     let body = json!({ "username": p.username, "password": "correct horse battery" });

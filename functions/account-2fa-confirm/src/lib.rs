@@ -20,7 +20,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let player = app.authenticate(&req)?;
     let body: Confirm = json_body(&req)?;
     let username_key = accounts::username_key_of(app, &player.user_id).await?;
-    let attempt = rate_limit::take(app, &[attempts(&player.user_id)]).await?;
+    let attempt = rate_limit::take(app, &attempts(&player.user_id)).await?;
     let credentials =
         accounts::credentials(app, &username_key).await?.ok_or(ApiError::Unauthorized("no such account"))?;
     if credentials.totp_secret.is_some() {

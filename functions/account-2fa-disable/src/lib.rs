@@ -11,7 +11,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let player = app.authenticate(&req)?;
     let proof: Proof = json_body(&req)?;
     let username_key = accounts::username_key_of(app, &player.user_id).await?;
-    let attempt = rate_limit::take(app, &[attempts(&player.user_id)]).await?;
+    let attempt = rate_limit::take(app, &attempts(&player.user_id)).await?;
     let credentials =
         accounts::credentials(app, &username_key).await?.ok_or(ApiError::Unauthorized("no such account"))?;
     let secret = credentials.totp_secret.ok_or_else(|| ApiError::Conflict {

@@ -22,9 +22,11 @@ struct SecondStep {
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let body: SecondStep = json_body(&req)?;
     let challenge = one_time::find(app, Purpose::SignInChallenge, &body.challenge).await?;
-    let attempt = rate_limit::take(app, &[attempts(&challenge.user_id)]).await?;
-    let credentials =
-        accounts::credentials(app, &challenge.username_key).await?.ok_or(ApiError::Unauthorized("no such account"))?;
+    let attempt = rate_limit::take(app, &attempts(&challenge.user_id)).await?;
+    let credentials = accounts::credentials(app, &challenge.username_key)
+        .await?
+        .filter(|c| c.user_id == challenge.user_id) // the username may have changed hands since
+        .ok_or(ApiError::Unauthorized("no such account"))?;
     let secret = credentials.totp_secret.ok_or(ApiError::Unauthorized("two-factor sign-in is off; sign in again"))?;
     let factor = Proof { code: body.code, recovery_code: body.recovery_code }.check(&secret)?;
     let now = platform::clock::now_secs();

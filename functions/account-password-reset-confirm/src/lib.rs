@@ -25,7 +25,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let hash = auth::hash_password(&body.new_password)?;
     let mut tx = Transaction::new();
     tx.add(Step::OneTimeTokenUse, one_time::spend(app, &body.token, platform::clock::now_secs())?);
-    tx.add(Step::PasswordSet, accounts::set_password_hash(app, &reset.username_key, &hash)?);
+    tx.add(Step::PasswordSet, accounts::set_password_hash(app, &reset.username_key, &reset.user_id, &hash)?);
     tx.commit(&app.db).await?;
     let ended = sessions::end_all(app, &reset.user_id, None, "password_reset").await?;
     json_response(200, &json!({ "message": "Password reset; sign in with the new password", "endedSessions": ended }))

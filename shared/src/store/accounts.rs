@@ -238,12 +238,19 @@ pub async fn user_of_email(app: &App, email: &str) -> Result<Option<String>, Api
     Ok(out.item.as_ref().and_then(|item| get_s(item, "userId")).map(str::to_owned))
 }
 
-/// The transaction item that sets a new password hash on an account that exists.
-pub fn set_password_hash(app: &App, username_key: &str, hash: &str) -> Result<TransactWriteItem, ApiError> {
+/// The transaction item that sets a new password hash, only on the account of `user_id` (a
+/// username freed by an erasure and taken again is another account).
+pub fn set_password_hash(
+    app: &App,
+    username_key: &str,
+    user_id: &str,
+    hash: &str,
+) -> Result<TransactWriteItem, ApiError> {
     let update = credentials_update(app, username_key)?
         .update_expression("SET passwordHash = :hash")
-        .condition_expression("attribute_exists(pk)")
+        .condition_expression("userId = :uid")
         .expression_attribute_values(":hash", s(hash))
+        .expression_attribute_values(":uid", s(user_id))
         .build()
         .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().update(update).build())
@@ -293,7 +300,9 @@ pub async fn update_profile(
     if !remove.is_empty() {
         expression = format!("{expression} REMOVE {}", remove.join(", "));
     }
-    let result = update.update_expression(expression.trim()).condition_expression("attribute_exists(pk)").send().await;
+    // An erased account's tombstone has no username: nothing may be written back onto it.
+    let result =
+        update.update_expression(expression.trim()).condition_expression("attribute_exists(username)").send().await;
     if super::applied(result)? {
         Ok(())
     } else {
@@ -326,7 +335,7 @@ pub async fn set_roles(app: &App, user_id: &str, roles: &[&str], studios: &[Stri
         .table_name(app.table(Table::USERS)?)
         .key("pk", s(format!("user#{user_id}")))
         .update_expression("SET #roles = :roles, studios = :studios")
-        .condition_expression("attribute_exists(pk)")
+        .condition_expression("attribute_exists(username)")
         .expression_attribute_names("#roles", "roles")
         .expression_attribute_values(":roles", list(roles.iter().map(|r| r.to_string()).collect()))
         .expression_attribute_values(":studios", list(studios.to_vec()))

@@ -34,10 +34,11 @@ pub async fn user_exists(app: &App, user_id: &str) -> Result<bool, ApiError> {
         .get_item()
         .table_name(app.table(Table::USERS)?)
         .key("pk", s(format!("user#{user_id}")))
-        .projection_expression("pk")
+        .projection_expression("username")
         .send()
         .await?;
-    Ok(out.item.is_some())
+    // An erased account's tombstone has no username: it is no one to message.
+    Ok(out.item.is_some_and(|item| item.contains_key("username")))
 }
 
 pub async fn is_blocked(app: &App, blocker: &str, blocked: &str) -> Result<bool, ApiError> {
