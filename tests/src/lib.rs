@@ -339,7 +339,21 @@ impl aws_sdk_dynamodb::config::Intercept for CallCounter {
 
 /// Polls `probe` until it returns `Some`, or panics with `what` after `deadline`. Tests wait for
 /// asynchronous work (queues, events) this way, never with fixed sleeps.
-pub async fn eventually<T, F, Fut>(what: &str, deadline: std::time::Duration, mut probe: F) -> T
+pub async fn eventually<T, F, Fut>(what: &str, deadline: std::time::Duration, probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    poll_every(what, deadline, std::time::Duration::from_millis(100), probe).await
+}
+
+/// `eventually`, probing every `interval` (the bench measures delivery to within a few ms).
+pub async fn poll_every<T, F, Fut>(
+    what: &str,
+    deadline: std::time::Duration,
+    interval: std::time::Duration,
+    mut probe: F,
+) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
@@ -350,7 +364,7 @@ where
             return value;
         }
         assert!(started.elapsed() < deadline, "timed out after {deadline:?} waiting for {what}");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        tokio::time::sleep(interval).await;
     }
 }
 

@@ -4,6 +4,7 @@
 use lambda_http::Request;
 use platform::domain::second_factor::{matching_step, new_recovery_codes, recovery_code_hash};
 use platform::flows::second_factor::attempts;
+use platform::flows::{Step, Transaction};
 use platform::http::{json_body, json_response, HttpResult};
 use platform::store::{accounts, rate_limit};
 use platform::{ApiError, App};
@@ -36,8 +37,10 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let step = matching_step(&pending, &body.code, platform::clock::now_secs())?
         .ok_or_else(|| ApiError::validation("code", "the code is not right"))?;
     let codes = new_recovery_codes();
-    accounts::enable_totp(app, &username_key, &pending, step, codes.iter().map(|c| recovery_code_hash(c)).collect())
-        .await?;
+    let hashes = codes.iter().map(|c| recovery_code_hash(c)).collect();
+    let mut tx = Transaction::new();
+    tx.add(Step::SecondFactorChange, accounts::enable_totp(app, &username_key, &pending, step, hashes)?);
+    tx.commit(&app.db).await?;
     attempt.give_back(app).await?;
     json_response(200, &json!({ "message": "Two-factor sign-in is on", "recoveryCodes": codes }))
 }

@@ -2,6 +2,7 @@
 
 use lambda_http::Request;
 use platform::flows::second_factor::{attempts, Proof};
+use platform::flows::{Step, Transaction};
 use platform::http::{json_body, json_response, HttpResult};
 use platform::store::{accounts, rate_limit};
 use platform::{ApiError, App};
@@ -18,7 +19,9 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         code: "two_factor_disabled",
         detail: "two-factor sign-in is not on".into(),
     })?;
-    accounts::disable_totp(app, &username_key, &proof.check(&secret)?).await?;
+    let mut tx = Transaction::new();
+    tx.add(Step::SecondFactorUse, accounts::disable_totp(app, &username_key, &proof.check(&secret)?)?);
+    tx.commit(&app.db).await?;
     attempt.give_back(app).await?;
     json_response(200, &json!({ "message": "Two-factor sign-in is off" }))
 }

@@ -6,6 +6,7 @@
 use lambda_http::Request;
 use platform::domain::second_factor::{new_secret, otpauth_uri};
 use platform::flows::password;
+use platform::flows::{Step, Transaction};
 use platform::http::{json_body, json_response, HttpResult};
 use platform::store::accounts;
 use platform::App;
@@ -23,7 +24,9 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let body: Enrol = json_body(&req)?;
     let username_key = password::prove(app, &player.user_id, &body.password, "password").await?.username_key;
     let secret = new_secret();
-    accounts::enrol_totp(app, &username_key, &secret).await?;
+    let mut tx = Transaction::new();
+    tx.add(Step::SecondFactorChange, accounts::enrol_totp(app, &username_key, &secret)?);
+    tx.commit(&app.db).await?;
     json_response(
         200,
         &json!({

@@ -99,11 +99,9 @@ impl MoneyFlow<'_> {
                 }
                 Err(Verdict::Refused(refusal)) => {
                     // A condition refused the transaction, so nothing was written: a claimed key is
-                    // free again, as after a declined card. A failed call (throttled, unreachable,
-                    // a bug) decides nothing: the claim stays for the reconciler, since the card
-                    // was charged.
-                    let decided = !matches!(refusal, ApiError::Unavailable(_) | ApiError::Internal(_));
-                    if let (Idempotency::Claim(guard), true) = (&self.idempotency, decided) {
+                    // free again, as after a declined card. (A `Failed` verdict decides nothing:
+                    // the claim stays for the reconciler, since the card was charged.)
+                    if let Idempotency::Claim(guard) = &self.idempotency {
                         idempotency::forget(self.app, &guard.record_key).await?;
                     }
                     return Err(refusal);

@@ -51,6 +51,8 @@ pub enum Step {
     SessionLive,
     /// A TOTP code's step later than the last used, or an unused recovery code.
     SecondFactorUse,
+    /// A second factor enrolled or confirmed while two-factor sign-in is still off.
+    SecondFactorChange,
     /// A one-time token (sign-in challenge, reset link), used once before it expires.
     OneTimeTokenUse,
     /// A new password hash for an account that exists.
@@ -72,8 +74,11 @@ pub enum Verdict {
     WalletMoved(i64),
     /// The work was already done (a redelivery): nothing to do.
     AlreadyDone,
-    /// The request cannot be done, or a dependency failed.
+    /// A condition says the request cannot be done (already owned, insufficient funds, ...).
     Refused(ApiError),
+    /// The transaction was not decided: the call failed (throttled, unreachable) or no step's
+    /// condition explains the cancellation. Whether anything was written is not known.
+    Failed(ApiError),
 }
 
 impl Step {
@@ -115,6 +120,7 @@ impl Step {
             },
             Step::SessionLive => Verdict::Refused(ApiError::Unauthorized("the session has ended; sign in again")),
             Step::SecondFactorUse => Verdict::Refused(ApiError::Unauthorized("this code was already used")),
+            Step::SecondFactorChange => conflict("two_factor_enabled", "two-factor sign-in is already on".into()),
             Step::OneTimeTokenUse => {
                 Verdict::Refused(ApiError::Unauthorized("the link or challenge is invalid, expired or used"))
             }
@@ -151,6 +157,7 @@ impl Verdict {
             Verdict::AlreadyDone => 1,
             Verdict::Refused(_) => 2,
             Verdict::WalletMoved(_) => 3,
+            Verdict::Failed(_) => 4,
         }
     }
 }
@@ -159,7 +166,7 @@ impl From<Verdict> for ApiError {
     /// For flows that neither replay nor retry: anything but a refusal is a bug there.
     fn from(verdict: Verdict) -> ApiError {
         match verdict {
-            Verdict::Refused(err) => err,
+            Verdict::Refused(err) | Verdict::Failed(err) => err,
             other => ApiError::internal(format!("unexpected transaction verdict {other:?}")),
         }
     }
@@ -188,10 +195,10 @@ impl Transaction {
     /// most decisive failed step.
     pub async fn commit(self, db: &aws_sdk_dynamodb::Client) -> Result<(), Verdict> {
         if self.steps.len() > MAX_STEPS {
-            return Err(Verdict::Refused(ApiError::internal(format!("{} steps exceed {MAX_STEPS}", self.steps.len()))));
+            return Err(Verdict::Failed(ApiError::internal(format!("{} steps exceed {MAX_STEPS}", self.steps.len()))));
         }
         let (steps, items): (Vec<Step>, Vec<TransactWriteItem>) = self.steps.into_iter().unzip();
-        match store::transact(db, items).await.map_err(Verdict::Refused)? {
+        match store::transact(db, items).await.map_err(Verdict::Failed)? {
             TxOutcome::Committed => Ok(()),
             TxOutcome::Cancelled(reasons) => Err(judge(&steps, &reasons)),
         }
@@ -208,7 +215,7 @@ pub fn judge(steps: &[Step], reasons: &[store::Cancellation]) -> Verdict {
         .min_by_key(Verdict::precedence)
         .unwrap_or_else(|| {
             let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
-            Verdict::Refused(ApiError::Unavailable(format!("transaction cancelled: {codes:?}")))
+            Verdict::Failed(ApiError::Unavailable(format!("transaction cancelled: {codes:?}")))
         })
 }
 
@@ -231,8 +238,8 @@ mod tests {
 
     fn code(verdict: Verdict) -> &'static str {
         match verdict {
-            Verdict::Refused(err) => err.code(),
-            other => panic!("expected a refusal, got {other:?}"),
+            Verdict::Refused(err) | Verdict::Failed(err) => err.code(),
+            other => panic!("expected a refusal or a failure, got {other:?}"),
         }
     }
 

@@ -88,62 +88,36 @@ fn credentials_update(
         .key("pk", s(format!("username#{username_key}"))))
 }
 
-async fn update_credentials(
-    app: &App,
-    update: aws_sdk_dynamodb::types::Update,
-    refused: impl FnOnce() -> ApiError,
-) -> Result<(), ApiError> {
-    let result = app
-        .db
-        .update_item()
-        .table_name(update.table_name())
-        .set_key(Some(update.key().clone()))
-        .update_expression(update.update_expression())
-        .set_condition_expression(update.condition_expression().map(str::to_owned))
-        .set_expression_attribute_names(update.expression_attribute_names().cloned())
-        .set_expression_attribute_values(update.expression_attribute_values().cloned())
-        .send()
-        .await;
-    if super::applied(result)? {
-        Ok(())
-    } else {
-        Err(refused())
-    }
+fn update_item(update: aws_sdk_dynamodb::types::builders::UpdateBuilder) -> Result<TransactWriteItem, ApiError> {
+    Ok(TransactWriteItem::builder().update(update.build().map_err(ApiError::internal)?).build())
 }
 
-fn already_enabled() -> ApiError {
-    ApiError::Conflict { code: "two_factor_enabled", detail: "two-factor sign-in is already on".into() }
-}
-
-/// Enrols a new secret, pending until a code confirms it (a second enrolment replaces it).
-pub async fn enrol_totp(app: &App, username_key: &str, secret: &str) -> Result<(), ApiError> {
+/// Enrols a new secret, pending until a code confirms it (a second enrolment replaces it);
+/// fails if two-factor sign-in is already on.
+pub fn enrol_totp(app: &App, username_key: &str, secret: &str) -> Result<TransactWriteItem, ApiError> {
     let update = credentials_update(app, username_key)?
         .update_expression("SET totpPending = :secret")
         .condition_expression("attribute_exists(pk) AND attribute_not_exists(totpSecret)")
-        .expression_attribute_values(":secret", s(secret))
-        .build()
-        .map_err(ApiError::internal)?;
-    update_credentials(app, update, already_enabled).await
+        .expression_attribute_values(":secret", s(secret));
+    update_item(update)
 }
 
 /// Turns two-factor sign-in on with the confirmed secret, the code's step as the last one used,
 /// and the recovery codes' hashes; only if that secret is still the pending one.
-pub async fn enable_totp(
+pub fn enable_totp(
     app: &App,
     username_key: &str,
     secret: &str,
     step: u64,
     recovery_hashes: Vec<String>,
-) -> Result<(), ApiError> {
+) -> Result<TransactWriteItem, ApiError> {
     let update = credentials_update(app, username_key)?
         .update_expression("SET totpSecret = :secret, totpLastStep = :step, recoveryCodes = :codes REMOVE totpPending")
         .condition_expression("totpPending = :secret AND attribute_not_exists(totpSecret)")
         .expression_attribute_values(":secret", s(secret))
         .expression_attribute_values(":step", super::n(step))
-        .expression_attribute_values(":codes", aws_sdk_dynamodb::types::AttributeValue::Ss(recovery_hashes))
-        .build()
-        .map_err(ApiError::internal)?;
-    update_credentials(app, update, already_enabled).await
+        .expression_attribute_values(":codes", aws_sdk_dynamodb::types::AttributeValue::Ss(recovery_hashes));
+    update_item(update)
 }
 
 /// A second factor, as proven: a TOTP code's time step, or a recovery code's hash.
@@ -159,7 +133,7 @@ fn use_factor(
     username_key: &str,
     factor: &SecondFactor,
     then: Option<&str>,
-) -> Result<aws_sdk_dynamodb::types::Update, ApiError> {
+) -> Result<TransactWriteItem, ApiError> {
     let builder = credentials_update(app, username_key)?;
     let builder = match factor {
         SecondFactor::Step(step) => builder
@@ -175,36 +149,43 @@ fn use_factor(
             .expression_attribute_values(":code", aws_sdk_dynamodb::types::AttributeValue::Ss(vec![hash.clone()]))
             .expression_attribute_values(":hash", s(hash)),
     };
-    builder.build().map_err(ApiError::internal)
+    update_item(builder)
 }
 
 /// The transaction item that spends a second factor at sign-in.
 pub fn spend_factor(app: &App, username_key: &str, factor: &SecondFactor) -> Result<TransactWriteItem, ApiError> {
-    Ok(TransactWriteItem::builder().update(use_factor(app, username_key, factor, None)?).build())
+    use_factor(app, username_key, factor, None)
 }
 
-/// Turns two-factor sign-in off, spending the code that proves it is the player.
-pub async fn disable_totp(app: &App, username_key: &str, factor: &SecondFactor) -> Result<(), ApiError> {
+/// The transaction item that turns two-factor sign-in off, spending the code that proves it is
+/// the player.
+pub fn disable_totp(app: &App, username_key: &str, factor: &SecondFactor) -> Result<TransactWriteItem, ApiError> {
     let then = match factor {
         SecondFactor::Step(_) => "REMOVE totpSecret, totpPending, recoveryCodes",
         SecondFactor::RecoveryCode(_) => "REMOVE totpSecret, totpPending, totpLastStep",
     };
-    let update = use_factor(app, username_key, factor, Some(then))?;
-    update_credentials(app, update, || ApiError::Unauthorized("the code was already used")).await
+    use_factor(app, username_key, factor, Some(then))
 }
 
 /// The username key of a user (the users item keeps the name as registered).
 pub async fn username_key_of(app: &App, user_id: &str) -> Result<String, ApiError> {
+    let item = live_user(app, user_id, false).await?.ok_or(ApiError::Unauthorized("the account no longer exists"))?;
+    Ok(get_s(&item, "username").unwrap_or_default().to_ascii_lowercase())
+}
+
+/// A player's users item (or just its username, unless `whole`), if the player exists: an erased
+/// account's item is a tombstone without a username, and counts as no player.
+pub async fn live_user(app: &App, user_id: &str, whole: bool) -> Result<Option<super::Item>, ApiError> {
+    let projection = (!whole).then(|| "username".to_owned());
     let out = app
         .db
         .get_item()
         .table_name(app.table(Table::USERS)?)
         .key("pk", s(format!("user#{user_id}")))
-        .projection_expression("username")
+        .set_projection_expression(projection)
         .send()
         .await?;
-    let item = out.item.ok_or(ApiError::Unauthorized("the account no longer exists"))?;
-    Ok(get_s(&item, "username").ok_or(ApiError::Unauthorized("the account no longer exists"))?.to_ascii_lowercase())
+    Ok(out.item.filter(|item| get_s(item, "username").is_some()))
 }
 
 /// Replaces a password hash, only if it is still the one the caller verified: two changes at once
@@ -258,10 +239,7 @@ pub fn set_password_hash(
 
 /// A player's username and profile, from the users item (`None`: no such player).
 pub async fn profile(app: &App, user_id: &str) -> Result<Option<(String, crate::domain::profile::Profile)>, ApiError> {
-    let out =
-        app.db.get_item().table_name(app.table(Table::USERS)?).key("pk", s(format!("user#{user_id}"))).send().await?;
-    // An erased account's item is a tombstone: it has no username and counts as no player.
-    let Some(item) = out.item.filter(|item| get_s(item, "username").is_some()) else { return Ok(None) };
+    let Some(item) = live_user(app, user_id, true).await? else { return Ok(None) };
     let username = get_s(&item, "username").unwrap_or_default().to_owned();
     Ok(Some((username, serde_dynamo::from_item(item)?)))
 }

@@ -29,16 +29,8 @@ pub struct Message {
 }
 
 pub async fn user_exists(app: &App, user_id: &str) -> Result<bool, ApiError> {
-    let out = app
-        .db
-        .get_item()
-        .table_name(app.table(Table::USERS)?)
-        .key("pk", s(format!("user#{user_id}")))
-        .projection_expression("username")
-        .send()
-        .await?;
-    // An erased account's tombstone has no username: it is no one to message.
-    Ok(out.item.is_some_and(|item| item.contains_key("username")))
+    // An erased account's tombstone is no one to message.
+    Ok(super::accounts::live_user(app, user_id, false).await?.is_some())
 }
 
 pub async fn is_blocked(app: &App, blocker: &str, blocked: &str) -> Result<bool, ApiError> {

@@ -187,14 +187,19 @@ async fn warm_latency_table(s: &'static Stack, n: usize) -> anyhow::Result<Laten
         let started = Instant::now();
         let body = json!({ "recipientId": bob.user_id, "text": format!("ping {i}") });
         let id = s.post("/chat/messages", Some(&ann.token), &body).await.body["messageId"].clone();
-        loop {
-            let inbox = s.get("/chat/conversations", Some(&bob.token)).await;
-            if inbox.body["conversations"][0]["lastMessage"]["messageId"] == id {
-                break;
-            }
-            anyhow::ensure!(started.elapsed() < Duration::from_secs(30), "message {i} never arrived");
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        platform_tests::poll_every(
+            "the message in the inbox",
+            Duration::from_secs(30),
+            Duration::from_millis(5),
+            || {
+                let id = id.clone();
+                async move {
+                    let inbox = s.get("/chat/conversations", Some(&bob.token)).await;
+                    (inbox.body["conversations"][0]["lastMessage"]["messageId"] == id).then_some(())
+                }
+            },
+        )
+        .await;
         times.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(f64::total_cmp);
