@@ -7,8 +7,8 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
     ScalarAttributeType, TimeToLiveSpecification,
 };
-use platform::auth::TokenKeys;
 use platform::domain::gacha::Banner;
+use platform::tokens::Tokens;
 use platform::{App, Table};
 use std::collections::HashMap;
 
@@ -30,10 +30,35 @@ pub async fn deploy(template: &Template) -> Result<()> {
         // On AWS, verification sends a confirmation mail; LocalStack verifies at once.
         ses.verify_email_identity().email_address(identity).send().await.context("verifying the sender")?;
     }
+    create_kms_keys(&aws_sdk_kms::Client::new(&config), template).await.context("creating the KMS keys")?;
     let app = app_for(db, template, Err("loaders issue no tokens".into())).await;
     load_banners(&app).await?;
     let table = |t: Table| app.table(t).map(str::to_owned).map_err(|e| anyhow::anyhow!("{e:?}"));
     crate::catalog::load(&app.db, &table(Table::CATALOG)?, &table(Table::CATALOG_INDEX)?).await?;
+    Ok(())
+}
+
+/// Each aliased key of the template, made once: an alias that already resolves keeps its key, so
+/// tokens signed before a redeploy stay valid.
+async fn create_kms_keys(kms: &aws_sdk_kms::Client, template: &Template) -> Result<()> {
+    use aws_sdk_kms::types::{KeySpec, KeyUsageType};
+    for key in &template.kms_keys {
+        match kms.describe_key().key_id(&key.alias).send().await {
+            Ok(_) => continue,
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found_exception()) => {}
+            Err(err) => return Err(err.into()),
+        }
+        let created = kms
+            .create_key()
+            .key_spec(KeySpec::from(key.key_spec.as_str()))
+            .key_usage(KeyUsageType::from(key.key_usage.as_str()))
+            .description(format!("{} (local stack)", key.logical_id))
+            .send()
+            .await?;
+        let key_id = created.key_metadata.map(|m| m.key_id).context("CreateKey returned no key")?;
+        kms.create_alias().alias_name(&key.alias).target_key_id(key_id).send().await?;
+        tracing::info!(alias = %key.alias, "created KMS key");
+    }
     Ok(())
 }
 
@@ -101,7 +126,7 @@ async fn create_buses_and_rules(events: &aws_sdk_eventbridge::Client, template: 
 }
 
 /// An `App` whose table names come from the template, for code that runs outside a function.
-pub async fn app_for(db: aws_sdk_dynamodb::Client, template: &Template, tokens: Result<TokenKeys, String>) -> App {
+pub async fn app_for(db: aws_sdk_dynamodb::Client, template: &Template, tokens: Result<Tokens, String>) -> App {
     // Whatever any function is given, by the same variable names the functions read.
     let env: HashMap<&str, &String> =
         template.functions.iter().flat_map(|f| f.environment.iter()).map(|(k, v)| (k.as_str(), v)).collect();

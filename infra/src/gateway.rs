@@ -183,6 +183,18 @@ fn api_event(
             .and_modify(|v| *v = json!(format!("{},{}", v.as_str().unwrap_or_default(), value)))
             .or_insert(json!(value));
     }
+    // API Gateway tells functions how the caller reached it; locally that is plain HTTP.
+    headers.insert("x-forwarded-proto".into(), json!("http"));
+    headers.insert(
+        "x-forwarded-port".into(),
+        json!(parts
+            .headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.rsplit_once(':'))
+            .map(|(_, port)| port)
+            .unwrap_or("80")),
+    );
     let raw_query = parts.uri.query().unwrap_or_default().to_owned();
     let mut query = Map::new();
     for (k, v) in form_urlencoded::parse(raw_query.as_bytes()) {

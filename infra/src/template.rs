@@ -56,10 +56,33 @@ pub struct StreamSource {
     pub on_failure_queue: Option<String>,
 }
 
+/// One entry of a function's `Policies`: a SAM policy template and the logical id of the resource
+/// it grants, or (`template` = "ManagedPolicy") a `Ref` to a managed policy of the template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     pub template: String,
     pub resource: String,
+}
+
+/// An `AWS::IAM::ManagedPolicy` of the template: which actions it allows on which resources.
+#[derive(Debug, Clone)]
+pub struct ManagedPolicy {
+    pub logical_id: String,
+    /// (action, logical id of the resource) for every Allow statement naming template resources.
+    pub grants: Vec<(String, String)>,
+}
+
+/// A KMS key reached through an alias (`AWS::KMS::Alias` on an `AWS::KMS::Key`).
+#[derive(Debug, Clone)]
+pub struct KmsKey {
+    /// Logical id of the key.
+    pub logical_id: String,
+    /// `alias/...`, as functions are given it.
+    pub alias: String,
+    /// `ECC_NIST_P256`...
+    pub key_spec: String,
+    /// `SIGN_VERIFY`...
+    pub key_usage: String,
 }
 
 #[derive(Debug, Clone)]
@@ -114,6 +137,8 @@ pub struct Template {
     pub rules: Vec<Rule>,
     /// SES sender identities (`AWS::SES::EmailIdentity`) that mail is sent from.
     pub email_identities: Vec<String>,
+    pub kms_keys: Vec<KmsKey>,
+    pub managed_policies: Vec<ManagedPolicy>,
 }
 
 /// How references resolve outside CloudFormation: parameters from overrides or their defaults,
@@ -273,6 +298,8 @@ impl Template {
             buses: vec![],
             rules: vec![],
             email_identities: vec![],
+            kms_keys: vec![],
+            managed_policies: vec![],
         };
         for (id, resource) in resources {
             let id = id.as_str().unwrap_or_default();
@@ -289,6 +316,10 @@ impl Template {
                     let identity = props.get("EmailIdentity").context("an EmailIdentity needs its EmailIdentity")?;
                     template.email_identities.push(resolver.resolve(identity)?);
                 }
+                Some("AWS::KMS::Alias") => template.kms_keys.push(parse_kms_alias(id, &props, &resolver)?),
+                Some("AWS::IAM::ManagedPolicy") => {
+                    template.managed_policies.push(parse_managed_policy(id, &props, &resolver)?)
+                }
                 _ => {}
             }
         }
@@ -301,6 +332,18 @@ impl Template {
 
     pub fn queue(&self, logical_id: &str) -> Option<&Queue> {
         self.queues.iter().find(|q| q.logical_id == logical_id)
+    }
+
+    /// Whether `function` holds a managed policy allowing `action` on the KMS key behind `alias`.
+    pub fn grants_kms(&self, function: &Function, action: &str, alias: &str) -> bool {
+        let Some(key) = self.kms_keys.iter().find(|k| k.alias == alias) else { return false };
+        function.policies.iter().filter(|p| p.template == MANAGED_POLICY).any(|p| {
+            self.managed_policies
+                .iter()
+                .filter(|m| m.logical_id == p.resource)
+                .flat_map(|m| &m.grants)
+                .any(|(a, resource)| a == action && resource == &key.logical_id)
+        })
     }
 
     pub fn table_name(&self, logical_id: &str) -> Option<&str> {
@@ -407,10 +450,17 @@ fn referenced_resource(value: &Value, resolver: &Resolver) -> Result<String> {
     logical_id_of_arn(&resolved, resolver.resources).ok_or_else(|| anyhow!("cannot tell which resource {resolved} is"))
 }
 
+/// `Policy::template` of a `Ref` to one of the template's managed policies.
+pub const MANAGED_POLICY: &str = "ManagedPolicy";
+
 fn parse_policies(props: &Value, resolver: &Resolver) -> Result<Vec<Policy>> {
     let mut policies = Vec::new();
     for policy in props.get("Policies").and_then(Value::as_sequence).into_iter().flatten() {
         let Some(mapping) = policy.as_mapping() else { continue };
+        if let Some(name) = policy.get("Ref").and_then(Value::as_str) {
+            policies.push(Policy { template: MANAGED_POLICY.into(), resource: name.to_owned() });
+            continue;
+        }
         for (name, args) in mapping {
             let resource = ["TableName", "QueueName", "EventBusName", "StreamName"]
                 .iter()
@@ -422,6 +472,47 @@ fn parse_policies(props: &Value, resolver: &Resolver) -> Result<Vec<Policy>> {
         }
     }
     Ok(policies)
+}
+
+fn parse_kms_alias(id: &str, props: &Value, resolver: &Resolver) -> Result<KmsKey> {
+    let alias = resolver.resolve(props.get("AliasName").ok_or_else(|| anyhow!("{id} has no AliasName"))?)?;
+    let key =
+        referenced_resource(props.get("TargetKeyId").ok_or_else(|| anyhow!("{id} has no TargetKeyId"))?, resolver)?;
+    let key_props = resolver.resources.get(key.as_str()).and_then(|r| r.get("Properties"));
+    let setting = |name: &str, default: &str| {
+        key_props.and_then(|p| p.get(name)).and_then(Value::as_str).unwrap_or(default).to_owned()
+    };
+    Ok(KmsKey {
+        alias,
+        key_spec: setting("KeySpec", "SYMMETRIC_DEFAULT"),
+        key_usage: setting("KeyUsage", "ENCRYPT_DECRYPT"),
+        logical_id: key,
+    })
+}
+
+fn parse_managed_policy(id: &str, props: &Value, resolver: &Resolver) -> Result<ManagedPolicy> {
+    let mut grants = Vec::new();
+    let statements = props.get("PolicyDocument").and_then(|d| d.get("Statement")).and_then(Value::as_sequence);
+    for statement in statements.into_iter().flatten() {
+        if statement.get("Effect").and_then(Value::as_str) != Some("Allow") {
+            continue;
+        }
+        let list = |v: Option<&Value>| match v {
+            Some(Value::Sequence(items)) => items.clone(),
+            Some(one) => vec![one.clone()],
+            None => vec![],
+        };
+        for resource in list(statement.get("Resource")) {
+            let Ok(resource) = referenced_resource(&resource, resolver) else { continue };
+            for action in list(statement.get("Action")) {
+                grants.push((action.as_str().unwrap_or_default().to_owned(), resource.clone()));
+            }
+        }
+    }
+    if grants.is_empty() {
+        bail!("{id}: a managed policy must allow actions on resources of the template");
+    }
+    Ok(ManagedPolicy { logical_id: id.to_owned(), grants })
 }
 
 fn parse_stream_source(id: &str, props: Option<&Value>, resolver: &Resolver) -> Result<StreamSource> {
@@ -565,7 +656,7 @@ mod tests {
 
     fn repo_template() -> Template {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
-        Template::load(&path, &HashMap::from([("JwtSecret".to_string(), "s".repeat(32))])).unwrap()
+        Template::load(&path, &HashMap::new()).unwrap()
     }
 
     #[test]
@@ -587,8 +678,23 @@ mod tests {
     fn environment_resolves_parameters_globals_and_table_refs() {
         let template = repo_template();
         let pull = template.function("gacha-pull").unwrap();
-        assert_eq!(pull.environment["JWT_SECRET"], "s".repeat(32));
+        assert_eq!(
+            pull.environment["TOKEN_VERIFYING_KEYS"],
+            "alias/game-platform/token-signing-a,alias/game-platform/token-signing-b"
+        );
         assert_eq!(pull.environment["JWT_ISSUER"], "game-platform");
+        assert!(!pull.environment.contains_key("TOKEN_SIGNING_KEY"), "least privilege: pull signs no tokens");
+        let login = template.function("account-login").unwrap();
+        assert_eq!(login.environment["TOKEN_SIGNING_KEY"], "alias/game-platform/token-signing-a");
+        let rotated = Template::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"),
+            &HashMap::from([("ActiveTokenSigningKey".to_string(), "b".to_string())]),
+        )
+        .unwrap();
+        assert_eq!(
+            rotated.function("account-login").unwrap().environment["TOKEN_SIGNING_KEY"],
+            "alias/game-platform/token-signing-b"
+        );
         assert_eq!(pull.environment["WALLETS_TABLE"], "WalletsTable");
         assert!(!pull.environment.contains_key("USERS_TABLE"), "least privilege: pull gets no users table");
         assert_eq!(pull.routes, vec![Route { method: "POST".into(), path: "/gacha/pull".into() }]);
@@ -615,11 +721,19 @@ mod tests {
     }
 
     /// The emulators do not enforce IAM, so a function given a resource without a policy on it
-    /// would fail only on AWS: every table, queue and bus in a function's environment must be
-    /// granted by one of its policies.
+    /// would fail only on AWS: every table, queue, bus and key in a function's environment must
+    /// be granted by one of its policies.
     fn ungranted_resources(template: &Template) -> Vec<String> {
         let mut missing = Vec::new();
         for f in &template.functions {
+            let kms_needs = [("TOKEN_VERIFYING_KEYS", "kms:GetPublicKey"), ("TOKEN_SIGNING_KEY", "kms:Sign")];
+            for (var, action) in kms_needs {
+                for alias in f.environment.get(var).map(|v| v.split(',').collect()).unwrap_or(vec![]) {
+                    if !template.grants_kms(f, action, alias) {
+                        missing.push(format!("{}: {var} {alias} needs {action}", f.binary));
+                    }
+                }
+            }
             for (var, value) in &f.environment {
                 let kind = if var.ends_with("_TABLE") {
                     "DynamoDB"
@@ -662,9 +776,18 @@ mod tests {
         let policy = "        - DynamoDBWritePolicy:\n            TableName:\n              Ref: PullsTable\n";
         let at = pull + text[pull..].find(policy).expect("gacha-pull grants the pulls table");
         let mutated = format!("{}{}", &text[..at], &text[at + policy.len()..]);
-        let params = HashMap::from([("JwtSecret".to_string(), "s".repeat(32))]);
-        let missing = ungranted_resources(&Template::parse(&mutated, &params).unwrap());
+        let missing = ungranted_resources(&Template::parse(&mutated, &HashMap::new()).unwrap());
         assert_eq!(missing, vec!["gacha-pull: PULLS_TABLE=PullsTable".to_string()]);
+
+        let login = text.find("  AccountLoginFunction:").unwrap();
+        let signing = "        - Ref: TokenSigningPolicy\n";
+        let at = login + text[login..].find(signing).expect("login signs tokens");
+        let unsigned = format!("{}        - Ref: TokenVerifyingPolicy\n{}", &text[..at], &text[at + signing.len()..]);
+        let missing = ungranted_resources(&Template::parse(&unsigned, &HashMap::new()).unwrap());
+        assert_eq!(
+            missing,
+            vec!["account-login: TOKEN_SIGNING_KEY alias/game-platform/token-signing-a needs kms:Sign"]
+        );
     }
 
     #[test]
@@ -680,9 +803,10 @@ mod tests {
 
     #[test]
     fn a_missing_required_parameter_is_an_error() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
-        let err = Template::load(&path, &HashMap::new()).unwrap_err();
-        assert!(format!("{err:#}").contains("JwtSecret"));
+        let text = "Parameters:\n  Needed:\n    Type: String\nGlobals:\n  Function:\n    Environment:\n      Variables:\n        X:\n          Ref: Needed\nResources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: functions/f\n";
+        let err = Template::parse(text, &HashMap::new()).unwrap_err();
+        assert!(format!("{err:#}").contains("Needed"), "{err:#}");
+        assert!(Template::parse(text, &HashMap::from([("Needed".to_string(), "v".to_string())])).is_ok());
     }
 
     #[test]

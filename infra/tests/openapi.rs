@@ -28,8 +28,7 @@ fn operations() -> BTreeMap<(String, String), String> {
 
 #[test]
 fn every_template_route_has_an_operation_and_every_operation_a_route() {
-    let params = HashMap::from([("JwtSecret".to_string(), "s".repeat(32))]);
-    let template = Template::load(&repo_file("template.yaml"), &params).unwrap();
+    let template = Template::load(&repo_file("template.yaml"), &HashMap::new()).unwrap();
     let routes: BTreeMap<(String, String), String> = template
         .functions
         .iter()

@@ -1,7 +1,8 @@
 //! What a function needs, built once per cold start in `main` and borrowed by every invocation.
 
-use crate::auth::{Player, TokenKeys};
+use crate::auth::Player;
 use crate::error::ApiError;
+use crate::tokens::{TokenSettings, Tokens};
 use std::collections::HashMap;
 
 /// A table a function may be given, named by the environment variable template.yaml sets to
@@ -48,7 +49,7 @@ pub struct App {
     pub events: aws_sdk_eventbridge::Client,
     /// `*_TABLE` variable -> physical table name.
     tables: HashMap<String, String>,
-    tokens: Result<TokenKeys, String>,
+    tokens: Result<Tokens, String>,
     settings: HashMap<&'static str, String>,
 }
 
@@ -69,7 +70,7 @@ impl App {
             sqs: aws_sdk_sqs::Client::new(&config),
             events: aws_sdk_eventbridge::Client::new(&config),
             tables,
-            tokens: TokenKeys::from_env(),
+            tokens: TokenSettings::from_env().map(|settings| Tokens::new(aws_sdk_kms::Client::new(&config), settings)),
             settings,
         }
     }
@@ -79,7 +80,7 @@ impl App {
         db: aws_sdk_dynamodb::Client,
         tables: HashMap<String, String>,
         settings: HashMap<&'static str, String>,
-        tokens: Result<TokenKeys, String>,
+        tokens: Result<Tokens, String>,
     ) -> App {
         let config = sdk_config().await;
         App {
@@ -118,13 +119,14 @@ impl App {
             .ok_or_else(|| ApiError::internal(format!("{} is not configured for this function", table.env_var())))
     }
 
-    pub fn tokens(&self) -> Result<&TokenKeys, ApiError> {
+    pub fn tokens(&self) -> Result<&Tokens, ApiError> {
         self.tokens.as_ref().map_err(|e| ApiError::internal(e.clone()))
     }
 
-    /// The caller's verified identity, or 401.
-    pub fn authenticate(&self, req: &lambda_http::Request) -> Result<Player, ApiError> {
-        self.tokens()?.authenticate(req)
+    /// The one identity check of every protected endpoint: the caller's verified identity, or 401.
+    pub async fn authenticate(&self, req: &lambda_http::Request) -> Result<Player, ApiError> {
+        let token = crate::auth::bearer_token(req)?;
+        self.tokens()?.verify(token).await
     }
 }
 

@@ -162,6 +162,10 @@ where
                 if code.contains("Throttl")
                     || code.contains("ProvisionedThroughputExceeded")
                     || code == "RequestLimitExceeded"
+                    // KMS: its own transient failures
+                    || code == "KMSInternalException"
+                    || code == "DependencyTimeoutException"
+                    || code == "KeyUnavailableException"
                 {
                     ApiError::Unavailable(format!("{code}: {:?}", service.err().message()))
                 } else {

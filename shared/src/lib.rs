@@ -15,6 +15,7 @@ pub mod payments;
 pub mod queue;
 pub mod store;
 pub mod telemetry;
+pub mod tokens;
 
 pub use app::{App, Table};
 pub use error::ApiError;

@@ -17,9 +17,20 @@ const PROTECTED: [(&str, &str); 5] = [
 async fn missing_malformed_tampered_expired_alg_none_and_foreign_tokens_get_401() {
     let s = stack();
     let p = s.new_player().await;
-    let keys = s.tokens();
+    let keys = s.tokens().await;
     let now = platform::clock::now_secs();
-    let expired = keys.issue_at(&p.user_id, now - 7200, now - 3600).unwrap();
+    let claims = |aud: &str, iat: u64, exp: u64| platform::tokens::Claims {
+        sub: p.user_id.clone(),
+        iss: "game-platform".into(),
+        aud: aud.into(),
+        iat,
+        exp,
+        sid: None,
+    };
+    // Signed by the platform's own KMS key, so only the claims are wrong.
+    let expired = keys.sign(&claims("game-platform-api", now - 7200, now - 3600)).await.unwrap();
+    let wrong_audience = keys.sign(&claims("another-api", now, now + 600)).await.unwrap();
+    assert!(keys.verify(&keys.sign(&claims("game-platform-api", now, now + 600)).await.unwrap()).await.is_ok());
     let mut tampered = p.token.clone();
     tampered.pop();
     tampered.push(if p.token.ends_with('A') { 'B' } else { 'A' });
@@ -30,14 +41,15 @@ async fn missing_malformed_tampered_expired_alg_none_and_foreign_tokens_get_401(
         b64.encode(br#"{"alg":"none","typ":"JWT"}"#),
         b64.encode(json!({ "sub": p.user_id, "iss": "game-platform", "aud": "game-platform-api", "iat": now, "exp": now + 600 }).to_string())
     );
-    let wrong_audience = platform::auth::TokenKeys::new(s.secret.as_bytes(), "game-platform", "another-api", 600)
-        .unwrap()
-        .issue(&p.user_id)
-        .unwrap();
-    let other_secret = platform::auth::TokenKeys::new(&[9u8; 32], "game-platform", "game-platform-api", 600)
-        .unwrap()
-        .issue(&p.user_id)
-        .unwrap();
+    // HS256 under the real key's kid, keyed with a guessable secret: the algorithm is pinned.
+    let kid = jsonwebtoken::decode_header(&p.token).unwrap().kid;
+    let header = jsonwebtoken::Header { kid, ..jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256) };
+    let other_secret = jsonwebtoken::encode(
+        &header,
+        &claims("game-platform-api", now, now + 600),
+        &jsonwebtoken::EncodingKey::from_secret(&[9u8; 32]),
+    )
+    .unwrap();
     let bad_headers: Vec<Option<String>> = vec![
         None,
         Some("Bearer".into()),

@@ -29,7 +29,7 @@ async fn register_login_buy_pull_and_read_everything_back() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["message"], "Login successful");
     let token = r.body["token"].as_str().unwrap().to_owned();
-    assert_eq!(s.tokens().verify(&token).unwrap().user_id, user_id);
+    assert_eq!(s.tokens().await.verify(&token).await.unwrap().user_id, user_id);
 
     let r = s
         .post_keyed(

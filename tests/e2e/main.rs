@@ -16,4 +16,5 @@ mod roles;
 mod round_trips;
 mod sessions;
 mod store;
+mod token_keys;
 mod two_factor;

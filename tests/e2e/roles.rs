@@ -1,19 +1,15 @@
 //! Roles: no endpoint makes the first admin; the operator command does. An admin then makes a
 //! developer linked to a catalog studio, and a player who is not an admin is refused.
 
-use platform_tests::{repo_root, stack, Stack};
+use platform_tests::{repo_root, stack};
 use reqwest::StatusCode;
 use serde_json::json;
 
 /// `infra grant-role USERNAME ROLE` against the test stack's tables, as an operator runs it.
-fn grant_role(s: &Stack, username: &str, role: &str) {
-    let params = std::env::temp_dir().join(format!("grant-role-{}.params", std::process::id()));
-    std::fs::write(&params, format!("JwtSecret={}\n", s.secret)).unwrap();
+fn grant_role(username: &str, role: &str) {
     let out = std::process::Command::new(repo_root().join("target/debug/infra"))
         .args(["grant-role", username, role, "--template"])
         .arg(repo_root().join("template.yaml"))
-        .arg("--param-file")
-        .arg(&params)
         .output()
         .expect("infra is built by ./dev test");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -27,7 +23,7 @@ async fn the_first_admin_comes_from_the_operator_command_and_can_make_developers
     let make_developer = json!({ "roles": ["developer"], "studios": ["Valve", " Valve "] });
     s.post(&path, Some(&boss.token), &make_developer).await.assert_problem(403, "forbidden");
 
-    grant_role(s, &boss.username.to_uppercase(), "admin");
+    grant_role(&boss.username.to_uppercase(), "admin");
     let made = s.post(&path, Some(&boss.token), &make_developer).await;
     assert_eq!(made.status, StatusCode::OK, "{:?}", made.body);
     assert_eq!((&made.body["roles"], &made.body["studios"]), (&json!(["developer"]), &json!(["Valve"])));

@@ -3,7 +3,7 @@
 //! the emulators and points the SDK at them through the standard AWS_ENDPOINT_URL variables.
 
 use infra::template::Template;
-use platform::auth::TokenKeys;
+use platform::tokens::{TokenSettings, Tokens};
 use platform::App;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -15,7 +15,6 @@ pub struct Stack {
     pub base_url: String,
     /// The Lambda Invoke API, on its own port (the public one does not serve it).
     pub invoke_url: String,
-    pub secret: String,
     pub template: Template,
     /// The functions reach EventBridge through this switchable proxy (the bus can be "down").
     pub bus: std::sync::Arc<infra::faults::Proxy>,
@@ -77,8 +76,7 @@ pub fn stack() -> &'static Stack {
             std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
             "end-to-end tests need the emulators: run them with ./dev test"
         );
-        let secret = format!("test-secret-{}", uuid::Uuid::new_v4().simple());
-        let params = HashMap::from([("JwtSecret".to_string(), secret.clone())]);
+        let params = HashMap::new();
         let template_path = repo_root().join("template.yaml");
         let template = Template::load(&template_path, &params).expect("template.yaml loads");
         // FUNCTIONS_BIN_DIR lets the benchmark serve release builds.
@@ -104,8 +102,40 @@ pub fn stack() -> &'static Stack {
         // The first deploy loads the 27,075-game catalog (about 30 s on an idle machine, more on a
         // busy one); later ones find it loaded. A deadline, not a wait.
         let (addr, invoke, bus) = rx.recv_timeout(std::time::Duration::from_secs(300)).expect("local API started");
-        Stack { base_url: format!("http://{addr}"), invoke_url: format!("http://{invoke}"), secret, template, bus }
+        Stack { base_url: format!("http://{addr}"), invoke_url: format!("http://{invoke}"), template, bus }
     })
+}
+
+/// Another local API over the same deployed resources, with template parameters overridden (as
+/// after `sam deploy --parameter-overrides`): its base URL. Lives until the test binary exits.
+pub fn serve_with_params(params: &[(&str, &str)]) -> String {
+    stack(); // deployed once, by the shared stack
+    let params: HashMap<String, String> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let bin_dir = repo_root().join("target/debug");
+    let log_dir = repo_root().join(".local/logs/tests-overridden");
+    let api = infra::LocalApi::new(&repo_root().join("template.yaml"), &params, bin_dir, Some(log_dir), 4, Vec::new())
+        .expect("local API");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            api.serve(listener, None).await.unwrap();
+        });
+    });
+    format!("http://{}", rx.recv_timeout(std::time::Duration::from_secs(30)).expect("local API started"))
+}
+
+/// Runs `tests/third_party/pyjwt_tokens.py` (PyJWT in .venv-fuzz) and parses its JSON answer.
+pub fn pyjwt(args: &[&str]) -> Value {
+    let out = std::process::Command::new(repo_root().join(".venv-fuzz/bin/python"))
+        .arg(repo_root().join("tests/third_party/pyjwt_tokens.py"))
+        .args(args)
+        .output()
+        .expect("PyJWT in .venv-fuzz (./dev test installs it)");
+    assert!(out.status.success(), "pyjwt {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("JSON from pyjwt_tokens.py")
 }
 
 /// Where the SDK reaches a service (`AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL`).
@@ -118,13 +148,17 @@ fn emulator_addr(service: &str) -> std::net::SocketAddr {
 }
 
 impl Stack {
-    pub fn tokens(&self) -> TokenKeys {
-        TokenKeys::new(self.secret.as_bytes(), "game-platform", "game-platform-api", 3600).unwrap()
+    /// The token settings of a signing function (login), with its KMS keys on the emulator: for
+    /// in-process handlers and for tests that sign claims no endpoint would (an expired token).
+    pub async fn tokens(&self) -> Tokens {
+        let login = self.template.function("account-login").expect("account-login is declared");
+        let settings = TokenSettings::from_vars(|name| login.environment.get(name).cloned()).unwrap();
+        Tokens::new(aws_sdk_kms::Client::new(&platform::app::sdk_config().await), settings)
     }
 
     /// An `App` like a function's, for in-process checks, with the given DynamoDB client.
     pub async fn app(&self, db: aws_sdk_dynamodb::Client) -> App {
-        infra::deploy::app_for(db, &self.template, Ok(self.tokens())).await
+        infra::deploy::app_for(db, &self.template, Ok(self.tokens().await)).await
     }
 
     /// An `App` whose DynamoDB, SQS and EventBridge calls are all recorded by `counter`.

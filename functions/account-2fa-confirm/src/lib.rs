@@ -18,7 +18,7 @@ struct Confirm {
 }
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    let player = app.authenticate(&req)?;
+    let player = app.authenticate(&req).await?;
     let body: Confirm = json_body(&req)?;
     let username_key = accounts::username_key_of(app, &player.user_id).await?;
     let attempt = rate_limit::take(app, &attempts(&player.user_id)).await?;

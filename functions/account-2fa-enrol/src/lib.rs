@@ -20,7 +20,7 @@ struct Enrol {
 }
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    let player = app.authenticate(&req)?;
+    let player = app.authenticate(&req).await?;
     let body: Enrol = json_body(&req)?;
     let username_key = password::prove(app, &player.user_id, &body.password, "password").await?.username_key;
     let secret = new_secret();

@@ -15,7 +15,7 @@ struct BuyRequest {
 }
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    let player = app.authenticate(&req)?;
+    let player = app.authenticate(&req).await?;
     let key = idempotency_key(&req)?;
     let body: BuyRequest = json_body(&req)?;
     let purchase = GemPurchase::new(body.amount, &body.payment_method)?;

@@ -6,7 +6,7 @@ use platform::{store, App};
 use serde_json::json;
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    let player = app.authenticate(&req)?;
+    let player = app.authenticate(&req).await?;
     let balance = store::wallet::balance(app, &player.user_id).await?;
     json_response(200, &json!({ "userId": player.user_id, "currencyBalance": balance }))
 }

@@ -19,7 +19,7 @@ struct Erase {
 }
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    let player = app.authenticate(&req)?;
+    let player = app.authenticate(&req).await?;
     let body: Erase = json_body(&req)?;
     let (_, profile) =
         accounts::profile(app, &player.user_id).await?.ok_or(ApiError::Unauthorized("the account no longer exists"))?;

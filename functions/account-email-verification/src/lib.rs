@@ -13,7 +13,7 @@ use serde_json::json;
 pub const PER_PLAYER: Limit = Limit { max: 3, window_secs: 3600 };
 
 pub async fn handle(req: Request, app: &App, mail: &Mailer) -> HttpResult {
-    let player = app.authenticate(&req)?;
+    let player = app.authenticate(&req).await?;
     let (_, profile) =
         accounts::profile(app, &player.user_id).await?.ok_or(ApiError::Unauthorized("the account no longer exists"))?;
     if profile.email_verified {

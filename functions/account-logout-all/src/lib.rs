@@ -7,7 +7,7 @@ use platform::App;
 use serde_json::json;
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    let player = app.authenticate(&req)?;
+    let player = app.authenticate(&req).await?;
     let ended = sessions::end_all(app, &player.user_id, None, "logout_everywhere").await?;
     json_response(200, &json!({ "message": "Logged out everywhere", "endedSessions": ended }))
 }

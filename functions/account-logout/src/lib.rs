@@ -8,7 +8,7 @@ use platform::{ApiError, App};
 use serde_json::json;
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    let player = app.authenticate(&req)?;
+    let player = app.authenticate(&req).await?;
     let session_id = player.session_id.ok_or_else(|| {
         ApiError::validation("authorization", "this token belongs to no session; use /account/logout-all")
     })?;

@@ -19,7 +19,7 @@ struct PasswordChange {
 }
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    let player = app.authenticate(&req)?;
+    let player = app.authenticate(&req).await?;
     let body: PasswordChange = json_body(&req)?;
     validate_password(&body.new_password)?;
     let proven = password::prove(app, &player.user_id, &body.current_password, "currentPassword").await?;

@@ -38,7 +38,7 @@ fn checked(change: Option<Option<String>>, rule: Rule) -> Result<Option<Option<S
 }
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    let player = app.authenticate(&req)?;
+    let player = app.authenticate(&req).await?;
     let changes: Changes = json_body(&req)?;
     let today = platform::clock::today();
     let birth_date = changes.birth_date.map(|v| v.map(|d| profile::birth_date(&d, today)).transpose()).transpose()?;

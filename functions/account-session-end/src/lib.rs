@@ -8,7 +8,7 @@ use platform::{ApiError, App};
 use serde_json::json;
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    let player = app.authenticate(&req)?;
+    let player = app.authenticate(&req).await?;
     let session_id = sessions::checked_session_id(&path_param(&req, "sessionId")?)?;
     if !sessions::end(app, &player.user_id, &session_id, "ended_by_player").await? {
         return Err(ApiError::NotFound { code: "unknown_session", what: format!("live session {session_id}") });

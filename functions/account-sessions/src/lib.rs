@@ -8,7 +8,7 @@ use platform::App;
 use serde_json::json;
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    let player = app.authenticate(&req)?;
+    let player = app.authenticate(&req).await?;
     let live = sessions::live(app, &player.user_id).await?;
     let listed: Vec<_> = live
         .iter()

@@ -20,7 +20,7 @@ struct RolesRequest {
 }
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    let admin = app.authenticate(&req)?;
+    let admin = app.authenticate(&req).await?;
     flows::roles::require(app, &admin, Role::Admin).await?;
     let user_id = checked_user_id("userId", &path_param(&req, "userId")?)?;
     let body: RolesRequest = json_body(&req)?;

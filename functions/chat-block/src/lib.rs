@@ -15,7 +15,7 @@ struct BlockRequest {
 }
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    let player = app.authenticate(&req)?;
+    let player = app.authenticate(&req).await?;
     let body: BlockRequest = json_body(&req)?;
     let other = chat::checked_user_id("userId", &body.user_id)?;
     if other == player.user_id {

@@ -8,7 +8,7 @@ use platform::App;
 use serde_json::json;
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    let player = app.authenticate(&req)?;
+    let player = app.authenticate(&req).await?;
     let other = chat::checked_user_id("userId", &path_param(&req, "userId")?)?;
     let limit = page_limit(&req, 50, 100)?;
     let cursor = query_param(&req, "cursor");

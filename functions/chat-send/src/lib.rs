@@ -20,7 +20,7 @@ struct SendRequest {
 }
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    let player = app.authenticate(&req)?;
+    let player = app.authenticate(&req).await?;
     let body: SendRequest = json_body(&req)?;
     let text = platform::domain::chat::validate_text(&body.text)?;
     let recipient = chat::checked_user_id("recipientId", &body.recipient_id)?;

@@ -6,7 +6,7 @@ use platform::{store, App};
 use serde_json::json;
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    let player = app.authenticate(&req)?;
+    let player = app.authenticate(&req).await?;
     let limit = page_limit(&req, 50, 100)?;
     let cursor = query_param(&req, "cursor");
     let (records, next) = store::pulls::page(app, &player.user_id, cursor.as_deref(), limit).await?;

@@ -27,7 +27,7 @@ struct PullRequest {
 }
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    let player = app.authenticate(&req)?;
+    let player = app.authenticate(&req).await?;
     let key = idempotency_key(&req)?;
     let body: PullRequest = json_body(&req)?;
     let count = body.count.unwrap_or(1);

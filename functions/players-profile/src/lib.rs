@@ -11,7 +11,7 @@ use platform::App;
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let user_id = checked_user_id("userId", &path_param(&req, "userId")?)?;
     let viewer = match req.headers().contains_key("authorization") {
-        true => Some(app.authenticate(&req)?.user_id),
+        true => Some(app.authenticate(&req).await?.user_id),
         false => None,
     };
     if viewer.as_deref() == Some(user_id.as_str()) {

@@ -7,7 +7,7 @@ use platform::App;
 use serde_json::json;
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    let player = app.authenticate(&req)?;
+    let player = app.authenticate(&req).await?;
     let limit = page_limit(&req, 50, 100)?;
     let cursor = query_param(&req, "cursor");
     let (orders, next) = orders::orders_page(app, &player.user_id, cursor.as_deref(), limit).await?;

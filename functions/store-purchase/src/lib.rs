@@ -15,7 +15,7 @@ struct PurchaseRequest {
 }
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    let player = app.authenticate(&req)?;
+    let player = app.authenticate(&req).await?;
     let key = idempotency_key(&req)?;
     let body: PurchaseRequest = json_body(&req)?;
     let (game, seen) = tokio::try_join!(catalog::game(app, body.game_id), wallet::read(app, &player.user_id))?;

@@ -34,13 +34,16 @@ impl Issued {
     }
 }
 
-fn issued(app: &App, refresh_token: RefreshToken) -> Result<Issued, ApiError> {
+/// Signs the access token before the transaction that makes the session real: if KMS fails,
+/// nothing is committed and a refresh token is not spent for an answer the client never gets.
+/// A token signed for a transaction that then fails is dropped unseen.
+async fn sign(app: &App, refresh_token: RefreshToken) -> Result<Issued, ApiError> {
     let tokens = app.tokens()?;
     Ok(Issued {
         session_id: refresh_token.session_id.clone(),
-        access_token: tokens.issue_for_session(&refresh_token.user_id, &refresh_token.session_id)?,
+        access_token: tokens.issue_for_session(&refresh_token.user_id, &refresh_token.session_id).await?,
         refresh_token,
-        expires_in: tokens.ttl_secs,
+        expires_in: tokens.settings().ttl_secs,
     })
 }
 
@@ -71,24 +74,27 @@ pub async fn open_with(
         ended_reason: None,
         expires_at,
     };
-    let refresh_token = RefreshToken::new(user_id, &session.session_id);
+    let issued = sign(app, RefreshToken::new(user_id, &session.session_id)).await?;
     tx.add(Step::SessionOpening, sessions::open(app, &session)?);
-    tx.add(Step::RefreshTokenIssue, sessions::issue(app, &refresh_token, expires_at)?);
+    tx.add(Step::RefreshTokenIssue, sessions::issue(app, &issued.refresh_token, expires_at)?);
     tx.commit(&app.db).await?;
-    issued(app, refresh_token)
+    Ok(issued)
 }
 
 /// Spends `presented` for a new access token and the next refresh token of its session.
 pub async fn refresh(app: &App, presented: &str) -> Result<Issued, ApiError> {
     let presented = RefreshToken::parse(presented)?;
     let now = crate::clock::now_secs();
-    let next = RefreshToken::new(&presented.user_id, &presented.session_id);
+    let issued = sign(app, RefreshToken::new(&presented.user_id, &presented.session_id)).await?;
     let mut tx = Transaction::new();
     tx.add(Step::RefreshTokenSpend, sessions::spend(app, &presented, now)?);
     tx.add(Step::SessionLive, sessions::touch(app, &presented.user_id, &presented.session_id, now)?);
-    tx.add(Step::RefreshTokenIssue, sessions::issue(app, &next, now + sessions::SESSION_LIFETIME_SECS)?);
+    tx.add(
+        Step::RefreshTokenIssue,
+        sessions::issue(app, &issued.refresh_token, now + sessions::SESSION_LIFETIME_SECS)?,
+    );
     match tx.commit(&app.db).await {
-        Ok(()) => issued(app, next),
+        Ok(()) => Ok(issued),
         Err(Verdict::AlreadyDone) => {
             // A spent token came back: whoever holds the family's newest token may be a thief,
             // so the session ends for everyone holding any of its tokens.
