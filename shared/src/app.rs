@@ -32,6 +32,7 @@ impl Table {
     pub const SESSIONS: Table = Table("SESSIONS_TABLE");
     pub const REFRESH_TOKENS: Table = Table("REFRESH_TOKENS_TABLE");
     pub const ONE_TIME_TOKENS: Table = Table("ONE_TIME_TOKENS_TABLE");
+    pub const APPS: Table = Table("APPS_TABLE");
 
     pub fn env_var(self) -> &'static str {
         self.0
@@ -127,6 +128,12 @@ impl App {
     pub async fn authenticate(&self, req: &lambda_http::Request) -> Result<Player, ApiError> {
         let token = crate::auth::bearer_token(req)?;
         self.tokens()?.verify(token).await
+    }
+
+    /// A game server's verified identity (its app's client-credentials token), or 401.
+    pub async fn authenticate_server(&self, req: &lambda_http::Request) -> Result<crate::tokens::GameServer, ApiError> {
+        let token = crate::auth::bearer_token(req)?;
+        self.tokens()?.verify_server(token).await
     }
 }
 

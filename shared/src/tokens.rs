@@ -33,6 +33,18 @@ pub struct Claims {
     /// The session the token was issued for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// On a game server's token (client-credentials grant): its app, and what it may do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+/// A game server, as its token proves it: the app it belongs to and its scopes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GameServer {
+    pub client_id: String,
+    pub scopes: Vec<String>,
 }
 
 /// Access tokens live at most 15 minutes: they are not checked against the session store, so
@@ -100,19 +112,31 @@ struct PublishedKey {
 pub struct Tokens {
     kms: aws_sdk_kms::Client,
     settings: TokenSettings,
+    /// Players' tokens: audience `settings.audience`.
     validation: Validation,
+    /// Game servers' tokens: audience `server_audience()`, so neither passes for the other.
+    server_validation: Validation,
     /// Read from KMS on first use; a failed read is not kept, so the next request tries again.
     keys: tokio::sync::OnceCell<Vec<PublishedKey>>,
 }
 
 impl Tokens {
     pub fn new(kms: aws_sdk_kms::Client, settings: TokenSettings) -> Tokens {
-        let mut validation = Validation::new(ALGORITHM);
-        validation.set_issuer(&[&settings.issuer]);
-        validation.set_audience(&[&settings.audience]);
-        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
-        validation.leeway = 5;
-        Tokens { kms, settings, validation, keys: tokio::sync::OnceCell::new() }
+        let validation_for = |audience: &str| {
+            let mut validation = Validation::new(ALGORITHM);
+            validation.set_issuer(&[&settings.issuer]);
+            validation.set_audience(&[audience]);
+            validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+            validation.leeway = 5;
+            validation
+        };
+        let validation = validation_for(&settings.audience);
+        let server_validation = validation_for(&server_audience(&settings.audience));
+        Tokens { kms, settings, validation, server_validation, keys: tokio::sync::OnceCell::new() }
+    }
+
+    pub fn server_audience(&self) -> String {
+        server_audience(&self.settings.audience)
     }
 
     pub fn settings(&self) -> &TokenSettings {
@@ -129,6 +153,24 @@ impl Tokens {
             iat: now,
             exp: now + self.settings.ttl_secs,
             sid: Some(session_id.into()),
+            client_id: None,
+            scope: None,
+        })
+        .await
+    }
+
+    /// A game server's access token (client-credentials grant), valid for `ttl_secs`.
+    pub async fn issue_for_server(&self, client_id: &str, scope: &str) -> Result<String, ApiError> {
+        let now = crate::clock::now_secs();
+        self.sign(&Claims {
+            sub: client_id.into(),
+            iss: self.settings.issuer.clone(),
+            aud: self.server_audience(),
+            iat: now,
+            exp: now + self.settings.ttl_secs,
+            sid: None,
+            client_id: Some(client_id.into()),
+            scope: Some(scope.into()),
         })
         .await
     }
@@ -159,21 +201,33 @@ impl Tokens {
         Ok(format!("{signing_input}.{}", B64.encode(signature.to_bytes())))
     }
 
-    /// The claims of a token signed by one of the published keys, or 401.
+    /// The player a token signed by one of the published keys names, or 401.
     pub async fn verify(&self, token: &str) -> Result<crate::auth::Player, ApiError> {
-        const INVALID: ApiError = ApiError::Unauthorized("the bearer token is invalid or expired");
-        let header = decode_header(token).map_err(|_| INVALID)?;
+        let claims = self.verified_claims(token, &self.validation).await?;
+        Ok(crate::auth::Player { user_id: claims.sub, session_id: claims.sid })
+    }
+
+    /// The game server a server token names, or 401 (a player's token is not one).
+    pub async fn verify_server(&self, token: &str) -> Result<GameServer, ApiError> {
+        let claims = self.verified_claims(token, &self.server_validation).await?;
+        let client_id = claims.client_id.filter(|c| *c == claims.sub).ok_or(INVALID_TOKEN)?;
+        let scopes = claims.scope.unwrap_or_default().split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+        Ok(GameServer { client_id, scopes })
+    }
+
+    async fn verified_claims(&self, token: &str, validation: &Validation) -> Result<Claims, ApiError> {
+        let header = decode_header(token).map_err(|_| INVALID_TOKEN)?;
         if header.alg != ALGORITHM {
-            return Err(INVALID);
+            return Err(INVALID_TOKEN);
         }
-        let kid = header.kid.ok_or(INVALID)?;
+        let kid = header.kid.ok_or(INVALID_TOKEN)?;
         let keys = self.keys().await?;
-        let key = keys.iter().find(|k| k.jwk.common.key_id.as_deref() == Some(&kid)).ok_or(INVALID)?;
-        let data = decode::<Claims>(token, &key.decoding, &self.validation).map_err(|_| INVALID)?;
+        let key = keys.iter().find(|k| k.jwk.common.key_id.as_deref() == Some(&kid)).ok_or(INVALID_TOKEN)?;
+        let data = decode::<Claims>(token, &key.decoding, validation).map_err(|_| INVALID_TOKEN)?;
         if data.claims.sub.is_empty() {
             return Err(ApiError::Unauthorized("the bearer token names no subject"));
         }
-        Ok(crate::auth::Player { user_id: data.claims.sub, session_id: data.claims.sid })
+        Ok(data.claims)
     }
 
     /// The public key set, as `/.well-known/jwks.json` serves it.
@@ -190,6 +244,13 @@ impl Tokens {
             })
             .await
     }
+}
+
+const INVALID_TOKEN: ApiError = ApiError::Unauthorized("the bearer token is invalid or expired");
+
+/// Game servers' tokens name the API's audience with `/servers`.
+fn server_audience(audience: &str) -> String {
+    format!("{audience}/servers")
 }
 
 fn json_b64(value: &impl Serialize) -> Result<String, ApiError> {
@@ -257,7 +318,16 @@ mod tests {
         assert_eq!((value["kid"].as_str(), value["use"].as_str()), (Some("key-1"), Some("sig")));
 
         let header = json_b64(&Header { kid: Some("key-1".into()), ..Header::new(ALGORITHM) }).unwrap();
-        let claims = Claims { sub: "u".into(), iss: "i".into(), aud: "a".into(), iat: 1, exp: u64::MAX / 2, sid: None };
+        let claims = Claims {
+            sub: "u".into(),
+            iss: "i".into(),
+            aud: "a".into(),
+            iat: 1,
+            exp: u64::MAX / 2,
+            sid: None,
+            client_id: None,
+            scope: None,
+        };
         let input = format!("{header}.{}", json_b64(&claims).unwrap());
         let der: p256::ecdsa::DerSignature = signing.sign(input.as_bytes());
         let raw = p256::ecdsa::Signature::from_der(der.as_bytes()).unwrap();

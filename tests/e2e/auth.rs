@@ -26,6 +26,8 @@ async fn missing_malformed_tampered_expired_alg_none_and_foreign_tokens_get_401(
         iat,
         exp,
         sid: None,
+        client_id: None,
+        scope: None,
     };
     // Signed by the platform's own KMS key, so only the claims are wrong.
     let expired = keys.sign(&claims("game-platform-api", now - 7200, now - 3600)).await.unwrap();

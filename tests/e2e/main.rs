@@ -9,6 +9,7 @@ mod chat;
 mod erasure;
 mod events_and_queues;
 mod gacha_journey;
+mod game_credentials;
 mod hardening;
 mod money;
 mod profiles;

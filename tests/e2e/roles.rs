@@ -1,19 +1,9 @@
 //! Roles: no endpoint makes the first admin; the operator command does. An admin then makes a
 //! developer linked to a catalog studio, and a player who is not an admin is refused.
 
-use platform_tests::{repo_root, stack};
+use platform_tests::{grant_role, stack};
 use reqwest::StatusCode;
 use serde_json::json;
-
-/// `infra grant-role USERNAME ROLE` against the test stack's tables, as an operator runs it.
-fn grant_role(username: &str, role: &str) {
-    let out = std::process::Command::new(repo_root().join("target/debug/infra"))
-        .args(["grant-role", username, role, "--template"])
-        .arg(repo_root().join("template.yaml"))
-        .output()
-        .expect("infra is built by ./dev test");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-}
 
 #[tokio::test]
 async fn the_first_admin_comes_from_the_operator_command_and_can_make_developers() {

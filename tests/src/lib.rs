@@ -127,15 +127,30 @@ pub fn serve_with_params(params: &[(&str, &str)]) -> String {
     format!("http://{}", rx.recv_timeout(std::time::Duration::from_secs(30)).expect("local API started"))
 }
 
-/// Runs `tests/third_party/pyjwt_tokens.py` (PyJWT in .venv-fuzz) and parses its JSON answer.
-pub fn pyjwt(args: &[&str]) -> Value {
+/// `infra grant-role USERNAME ROLE` against the test stack's tables, as an operator runs it.
+pub fn grant_role(username: &str, role: &str) {
+    let out = std::process::Command::new(repo_root().join("target/debug/infra"))
+        .args(["grant-role", username, role, "--template"])
+        .arg(repo_root().join("template.yaml"))
+        .output()
+        .expect("infra is built by ./dev test");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Runs a third-party client script of `tests/third_party` (in .venv-fuzz) and parses its JSON.
+pub fn third_party(script: &str, args: &[&str]) -> Value {
     let out = std::process::Command::new(repo_root().join(".venv-fuzz/bin/python"))
-        .arg(repo_root().join("tests/third_party/pyjwt_tokens.py"))
+        .arg(repo_root().join("tests/third_party").join(script))
         .args(args)
         .output()
-        .expect("PyJWT in .venv-fuzz (./dev test installs it)");
-    assert!(out.status.success(), "pyjwt {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("JSON from pyjwt_tokens.py")
+        .expect("the third-party clients in .venv-fuzz (./dev test installs them)");
+    assert!(out.status.success(), "{script} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("JSON from the script")
+}
+
+/// Runs `tests/third_party/pyjwt_tokens.py` (PyJWT in .venv-fuzz) and parses its JSON answer.
+pub fn pyjwt(args: &[&str]) -> Value {
+    third_party("pyjwt_tokens.py", args)
 }
 
 /// Where the SDK reaches a service (`AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL`).

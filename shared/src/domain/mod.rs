@@ -1,9 +1,11 @@
 //! Pure domain rules: no I/O, unit tested.
 pub mod account;
+pub mod apps;
 pub mod catalog;
 pub mod chat;
 pub mod gacha;
 pub mod money;
+pub mod oauth;
 pub mod profile;
 pub mod roles;
 pub mod second_factor;

@@ -20,3 +20,13 @@ pub async fn require(app: &App, player: &Player, role: Role) -> Result<(), ApiEr
         }))
     }
 }
+
+/// The studios a developer publishes for; 403 for a player who is not a developer.
+pub async fn developer_studios(app: &App, player: &Player) -> Result<Vec<String>, ApiError> {
+    let (_, profile) =
+        accounts::profile(app, &player.user_id).await?.ok_or(ApiError::Unauthorized("the account no longer exists"))?;
+    if !profile.roles.iter().any(|r| r == Role::Developer.as_str()) {
+        return Err(ApiError::Forbidden("this needs the developer role"));
+    }
+    Ok(profile.studios)
+}

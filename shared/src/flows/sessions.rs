@@ -73,6 +73,8 @@ pub async fn open_with(
         state: sessions::LIVE.into(),
         ended_reason: None,
         expires_at,
+        client_id: None,
+        scope: None,
     };
     let issued = sign(app, RefreshToken::new(user_id, &session.session_id)).await?;
     tx.add(Step::SessionOpening, sessions::open(app, &session)?);

@@ -1,12 +1,14 @@
 //! DynamoDB adapters: item shapes, transactions, cursors. Key and attribute names live here only.
 
 pub mod accounts;
+pub mod apps;
 pub mod banners;
 pub mod catalog;
 pub mod chat;
 pub mod idempotency;
 pub mod ledger;
 pub mod notifications;
+pub mod oauth_codes;
 pub mod one_time;
 pub mod orders;
 pub mod pulls;

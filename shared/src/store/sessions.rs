@@ -35,6 +35,12 @@ pub struct Session {
     pub ended_reason: Option<String>,
     /// Epoch seconds; the table's TTL attribute.
     pub expires_at: u64,
+    /// A session an app holds for the player ("Sign in with the platform"): the app and the scopes
+    /// the player granted it. Listed and ended like any other session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -47,8 +53,10 @@ struct RefreshRecord {
     expires_at: u64,
 }
 
-/// A refresh token as the client holds it: `rt1.<userId>.<sessionId>.<secret>`, where the secret
-/// is 32 random bytes. The ids let a refresh address its session without a read first.
+/// A refresh token as the client holds it: `rt1.<userId>.<sessionId>.<secret>` (a player's
+/// session) or `ra1....` (an app's), where the secret is 32 random bytes. The ids let a refresh
+/// address its session without a read first; the prefix keeps an app's token from ever being
+/// refreshed into a player's full-access token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshToken {
     pub user_id: String,
@@ -56,26 +64,52 @@ pub struct RefreshToken {
     text: String,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    Player,
+    App,
+}
+
+impl Holder {
+    fn prefix(self) -> &'static str {
+        match self {
+            Holder::Player => "rt1",
+            Holder::App => "ra1",
+        }
+    }
+}
+
 impl RefreshToken {
     pub fn new(user_id: &str, session_id: &str) -> RefreshToken {
+        Self::new_for(Holder::Player, user_id, session_id)
+    }
+
+    pub fn new_for(holder: Holder, user_id: &str, session_id: &str) -> RefreshToken {
         let secret: [u8; 32] = rand::random();
         let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
         RefreshToken {
             user_id: user_id.into(),
             session_id: session_id.into(),
-            text: format!("rt1.{user_id}.{session_id}.{secret}"),
+            text: format!("{}.{user_id}.{session_id}.{secret}", holder.prefix()),
         }
     }
 
-    /// Reads a presented token; anything not shaped like one is refused before any lookup.
+    /// Reads a presented player's token; anything not shaped like one is refused before any lookup.
     pub fn parse(text: &str) -> Result<RefreshToken, ApiError> {
+        Self::parse_for(Holder::Player, text)
+    }
+
+    pub fn parse_for(holder: Holder, text: &str) -> Result<RefreshToken, ApiError> {
         let invalid = || ApiError::Unauthorized("the refresh token is invalid or has expired");
         let mut parts = text.split('.');
-        let (Some("rt1"), Some(user_id), Some(session_id), Some(secret), None) =
+        let (Some(prefix), Some(user_id), Some(session_id), Some(secret), None) =
             (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(invalid());
         };
+        if prefix != holder.prefix() {
+            return Err(invalid());
+        }
         let uuid = |v: &str| uuid::Uuid::parse_str(v).ok().filter(|u| u.to_string() == v);
         if uuid(user_id).is_none() || uuid(session_id).is_none() || secret.len() != 43 {
             return Err(invalid());
@@ -174,6 +208,22 @@ pub async fn end(app: &App, user_id: &str, session_id: &str, reason: &str) -> Re
         .send()
         .await;
     applied(result)
+}
+
+/// One session, read strongly consistent; `None` if it does not exist, has ended or expired.
+pub async fn live_one(app: &App, user_id: &str, session_id: &str) -> Result<Option<Session>, ApiError> {
+    let out = app
+        .db
+        .get_item()
+        .table_name(app.table(Table::SESSIONS)?)
+        .key("userId", s(user_id))
+        .key("sessionId", s(session_id))
+        .consistent_read(true)
+        .send()
+        .await?;
+    let session: Option<Session> = out.item.map(serde_dynamo::from_item).transpose()?;
+    let now = crate::clock::now_secs();
+    Ok(session.filter(|s| s.state == LIVE && s.expires_at > now))
 }
 
 /// Every session of a player that is live now, newest first.

@@ -1,0 +1,56 @@
+//! Apps table: one item per developer app (OAuth client), keyed by client id; the `byOwner` index
+//! lists a developer's apps.
+
+use super::{n, s};
+use crate::app::{App, Table};
+use crate::domain::apps;
+use crate::error::ApiError;
+
+/// Writes a new app; a client id is random, so a clash means a bug, not a user error.
+pub async fn create(app: &App, record: &apps::App) -> Result<(), ApiError> {
+    app.db
+        .put_item()
+        .table_name(app.table(Table::APPS)?)
+        .set_item(Some(serde_dynamo::to_item(record)?))
+        .condition_expression("attribute_not_exists(clientId)")
+        .send()
+        .await?;
+    Ok(())
+}
+
+pub async fn get(app: &App, client_id: &str) -> Result<Option<apps::App>, ApiError> {
+    let out = app.db.get_item().table_name(app.table(Table::APPS)?).key("clientId", s(client_id)).send().await?;
+    Ok(out.item.map(serde_dynamo::from_item).transpose()?)
+}
+
+/// A developer's apps, newest first (the first 100).
+pub async fn of_owner(app: &App, user_id: &str) -> Result<Vec<apps::App>, ApiError> {
+    let out = app
+        .db
+        .query()
+        .table_name(app.table(Table::APPS)?)
+        .index_name("byOwner")
+        .key_condition_expression("ownerUserId = :owner")
+        .expression_attribute_values(":owner", s(user_id))
+        .scan_index_forward(false)
+        .limit(100)
+        .send()
+        .await?;
+    Ok(serde_dynamo::from_items(out.items.unwrap_or_default())?)
+}
+
+/// Whether the player owns the game (a library entry exists). Strongly consistent: a game server
+/// asking right after a purchase gets the truth.
+pub async fn owns(app: &App, user_id: &str, game_id: u32) -> Result<Option<String>, ApiError> {
+    let out = app
+        .db
+        .get_item()
+        .table_name(app.table(Table::LIBRARY)?)
+        .key("userId", s(user_id))
+        .key("gameId", n(game_id))
+        .consistent_read(true)
+        .projection_expression("acquiredAt")
+        .send()
+        .await?;
+    Ok(out.item.and_then(|item| super::get_s(&item, "acquiredAt").map(str::to_owned)))
+}
