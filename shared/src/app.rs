@@ -33,6 +33,7 @@ impl Table {
     pub const REFRESH_TOKENS: Table = Table("REFRESH_TOKENS_TABLE");
     pub const ONE_TIME_TOKENS: Table = Table("ONE_TIME_TOKENS_TABLE");
     pub const APPS: Table = Table("APPS_TABLE");
+    pub const PLAY_SESSIONS: Table = Table("PLAY_SESSIONS_TABLE");
 
     pub fn env_var(self) -> &'static str {
         self.0
@@ -128,6 +129,12 @@ impl App {
     pub async fn authenticate(&self, req: &lambda_http::Request) -> Result<Player, ApiError> {
         let token = crate::auth::bearer_token(req)?;
         self.tokens()?.verify(token).await
+    }
+
+    /// An app acting for a player ("Sign in with the platform"), or 401.
+    pub async fn authenticate_app(&self, req: &lambda_http::Request) -> Result<crate::tokens::AppGrant, ApiError> {
+        let token = crate::auth::bearer_token(req)?;
+        self.tokens()?.verify_app(token).await
     }
 
     /// A game server's verified identity (its app's client-credentials token), or 401.

@@ -129,6 +129,50 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// A catalog game id from the route (`{gameId}`): a positive integer.
+pub fn game_id_param(req: &Request, name: &str) -> Result<u32, ApiError> {
+    path_param(req, name)?
+        .parse()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::validation(name, "a game id is a positive integer"))
+}
+
+/// Every query parameter (the first of repeated ones), from the raw query string.
+pub fn query_params(req: &Request) -> std::collections::HashMap<String, String> {
+    let mut params = std::collections::HashMap::new();
+    for (key, value) in form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes()) {
+        params.entry(key.into_owned()).or_insert_with(|| value.into_owned());
+    }
+    params
+}
+
+/// Largest `application/x-www-form-urlencoded` body taken (OAuth forms are small).
+pub const MAX_FORM_BYTES: usize = 4096;
+
+/// An `application/x-www-form-urlencoded` body; a repeated field is refused (RFC 6749 section 3.1).
+pub fn form_fields(req: &Request) -> Result<std::collections::HashMap<String, String>, &'static str> {
+    let content_type = req.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !content_type.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded") {
+        return Err("the body must be application/x-www-form-urlencoded");
+    }
+    let bytes: &[u8] = match req.body() {
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => b"",
+    };
+    if bytes.len() > MAX_FORM_BYTES {
+        return Err("the body is too large");
+    }
+    let mut fields = std::collections::HashMap::new();
+    for (key, value) in form_urlencoded::parse(bytes) {
+        if fields.insert(key.into_owned(), value.into_owned()).is_some() {
+            return Err("a field was given twice");
+        }
+    }
+    Ok(fields)
+}
+
 /// One path parameter of the route (`/store/games/{id}` -> `id`).
 pub fn path_param(req: &Request, name: &str) -> Result<String, ApiError> {
     req.path_parameters_ref()

@@ -27,7 +27,8 @@ use serde::{Deserialize, Serialize};
 pub struct Claims {
     pub sub: String,
     pub iss: String,
-    pub aud: String,
+    /// One audience, or several (an app's token names the API's app audience and the app).
+    pub aud: serde_json::Value,
     pub iat: u64,
     pub exp: u64,
     /// The session the token was issued for.
@@ -45,6 +46,29 @@ pub struct Claims {
 pub struct GameServer {
     pub client_id: String,
     pub scopes: Vec<String>,
+}
+
+/// An app acting for a player who signed in with the platform: the player, the app, the scopes
+/// the player granted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppGrant {
+    pub user_id: String,
+    pub client_id: String,
+    pub scopes: Vec<String>,
+}
+
+impl AppGrant {
+    pub fn require(&self, scope: &'static str) -> Result<(), ApiError> {
+        if self.scopes.iter().any(|s| s == scope) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(match scope {
+                "openid" => "this token lacks the openid scope",
+                "profile" => "this token lacks the profile scope",
+                _ => "this token lacks the library:read scope",
+            }))
+        }
+    }
 }
 
 /// Access tokens live at most 15 minutes: they are not checked against the session store, so
@@ -114,8 +138,10 @@ pub struct Tokens {
     settings: TokenSettings,
     /// Players' tokens: audience `settings.audience`.
     validation: Validation,
-    /// Game servers' tokens: audience `server_audience()`, so neither passes for the other.
+    /// Game servers' tokens: audience `<audience>/servers`; apps acting for a player:
+    /// `<audience>/apps`. No kind passes for another.
     server_validation: Validation,
+    app_validation: Validation,
     /// Read from KMS on first use; a failed read is not kept, so the next request tries again.
     keys: tokio::sync::OnceCell<Vec<PublishedKey>>,
 }
@@ -132,11 +158,43 @@ impl Tokens {
         };
         let validation = validation_for(&settings.audience);
         let server_validation = validation_for(&server_audience(&settings.audience));
-        Tokens { kms, settings, validation, server_validation, keys: tokio::sync::OnceCell::new() }
+        let app_validation = validation_for(&app_audience(&settings.audience));
+        Tokens { kms, settings, validation, server_validation, app_validation, keys: tokio::sync::OnceCell::new() }
     }
 
     pub fn server_audience(&self) -> String {
         server_audience(&self.settings.audience)
+    }
+
+    /// An app's access token for a player's session with it, valid for `ttl_secs`.
+    pub async fn issue_for_app(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        client_id: &str,
+        scope: &str,
+    ) -> Result<String, ApiError> {
+        let now = crate::clock::now_secs();
+        self.sign(&Claims {
+            sub: user_id.into(),
+            iss: self.settings.issuer.clone(),
+            // The app's own client id too: another app's backend checking `aud` refuses it.
+            aud: serde_json::json!([app_audience(&self.settings.audience), client_id]),
+            iat: now,
+            exp: now + self.settings.ttl_secs,
+            sid: Some(session_id.into()),
+            client_id: Some(client_id.into()),
+            scope: Some(scope.into()),
+        })
+        .await
+    }
+
+    /// The player and app an app's token names, or 401 (a player's own token is not one).
+    pub async fn verify_app(&self, token: &str) -> Result<AppGrant, ApiError> {
+        let claims = self.verified_claims(token, &self.app_validation).await?;
+        let client_id = claims.client_id.ok_or(INVALID_TOKEN)?;
+        let scopes = claims.scope.unwrap_or_default().split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+        Ok(AppGrant { user_id: claims.sub, client_id, scopes })
     }
 
     pub fn settings(&self) -> &TokenSettings {
@@ -149,7 +207,7 @@ impl Tokens {
         self.sign(&Claims {
             sub: user_id.into(),
             iss: self.settings.issuer.clone(),
-            aud: self.settings.audience.clone(),
+            aud: self.settings.audience.clone().into(),
             iat: now,
             exp: now + self.settings.ttl_secs,
             sid: Some(session_id.into()),
@@ -165,7 +223,7 @@ impl Tokens {
         self.sign(&Claims {
             sub: client_id.into(),
             iss: self.settings.issuer.clone(),
-            aud: self.server_audience(),
+            aud: self.server_audience().into(),
             iat: now,
             exp: now + self.settings.ttl_secs,
             sid: None,
@@ -177,7 +235,7 @@ impl Tokens {
 
     /// Signs `claims` with this function's signing key: `header.claims` goes to KMS, whose DER
     /// signature becomes JWS's fixed 64-byte `r || s` (RFC 7518 section 3.4).
-    pub async fn sign(&self, claims: &Claims) -> Result<String, ApiError> {
+    pub async fn sign(&self, claims: &impl Serialize) -> Result<String, ApiError> {
         let alias =
             self.settings.signing_key.as_ref().ok_or_else(|| ApiError::internal("TOKEN_SIGNING_KEY is not set"))?;
         let keys = self.keys().await?;
@@ -251,6 +309,11 @@ const INVALID_TOKEN: ApiError = ApiError::Unauthorized("the bearer token is inva
 /// Game servers' tokens name the API's audience with `/servers`.
 fn server_audience(audience: &str) -> String {
     format!("{audience}/servers")
+}
+
+/// Apps' tokens for a player name the API's audience with `/apps`.
+fn app_audience(audience: &str) -> String {
+    format!("{audience}/apps")
 }
 
 fn json_b64(value: &impl Serialize) -> Result<String, ApiError> {

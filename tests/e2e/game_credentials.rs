@@ -2,19 +2,9 @@
 //! through Authlib's OAuth 2.0 client (client-credentials grant), asks whether players own *its*
 //! game, and is refused for any other game. Its tokens and players' tokens never pass for each other.
 
-use platform_tests::{grant_role, stack, third_party, Player, Stack};
+use platform_tests::{stack, third_party, Stack};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-/// A developer linked to Valve by an admin (the admin made by the operator command).
-async fn valve_developer(s: &Stack) -> Player {
-    let (boss, dev) = (s.new_player().await, s.new_player().await);
-    grant_role(&boss.username, "admin");
-    let roles = json!({ "roles": ["developer"], "studios": ["Valve"] });
-    let made = s.post(&format!("/admin/players/{}/roles", dev.user_id), Some(&boss.token), &roles).await;
-    assert_eq!(made.status, StatusCode::OK, "{:?}", made.body);
-    dev
-}
 
 fn game_server(s: &Stack, client_id: &str, secret: &str, method: &str, paths: &[&str]) -> Value {
     let mut args = vec!["client-credentials", &s.base_url, client_id, secret, method];
@@ -25,7 +15,7 @@ fn game_server(s: &Stack, client_id: &str, secret: &str, method: &str, paths: &[
 #[tokio::test]
 async fn a_game_server_reads_ownership_of_its_own_game_and_no_other() {
     let s = stack();
-    let dev = valve_developer(s).await;
+    let dev = s.developer_of("Valve").await;
     // Counter-Strike (10) and CS:GO (730) are Valve's; Dark Messiah (2100) is Arkane's and Ubisoft's.
     let create =
         |games: Value| json!({ "name": "CS servers", "redirectUris": ["https://cs.example/cb"], "gameIds": games });
@@ -51,7 +41,7 @@ async fn a_game_server_reads_ownership_of_its_own_game_and_no_other() {
     for method in ["client_secret_basic", "client_secret_post"] {
         let out = game_server(s, &client_id, &secret, method, &paths);
         assert_eq!(out["token"]["token_type"], "Bearer", "{method}: {out}");
-        assert_eq!(out["token"]["scope"], "games:ownership");
+        assert_eq!(out["token"]["scope"], "games:ownership games:playtime", "every server scope by default");
         let answers = out["answers"].as_array().unwrap();
         assert_eq!((answers[0]["status"].as_u64(), &answers[0]["body"]["owns"]), (Some(200), &json!(true)), "{out}");
         assert!(answers[0]["body"]["since"].is_string());
@@ -64,4 +54,58 @@ async fn a_game_server_reads_ownership_of_its_own_game_and_no_other() {
     assert_eq!(game_server(s, &client_id, "cs1.wrong", "client_secret_basic", &[])["error"], "invalid_client");
     assert_eq!(game_server(s, "app_unknown", &secret, "client_secret_post", &[])["error"], "invalid_client");
     s.get(&owns(&owner.user_id, 730), Some(&owner.token)).await.assert_problem(401, "unauthorized");
+}
+
+/// A server token from the token endpoint (client-credentials grant, HTTP Basic).
+async fn server_token(s: &Stack, client_id: &str, secret: &str, scope: Option<&str>) -> String {
+    let mut form = vec![("grant_type", "client_credentials")];
+    form.extend(scope.map(|scope| ("scope", scope)));
+    let answer = platform_tests::http()
+        .post(format!("{}/oauth/token", s.base_url))
+        .basic_auth(client_id, Some(secret))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    answer.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_game_server_reports_play_sessions_once_each_for_owners_of_its_game() {
+    let s = stack();
+    let dev = s.developer_of("Valve").await;
+    let made = s.post("/developer/apps", Some(&dev.token), &json!({ "name": "CS:GO servers", "gameIds": [730] })).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    let (client_id, secret) = (made.body["clientId"].as_str().unwrap(), made.body["clientSecret"].as_str().unwrap());
+    let token = server_token(s, client_id, secret, None).await;
+    let (owner, stranger) = (s.new_player().await, s.new_player().await);
+    let claim = s.post_keyed("/store/purchase", &owner.token, "claim-csgo-play", &json!({ "gameId": 730 })).await;
+    assert_eq!(claim.status, StatusCode::OK, "{:?}", claim.body);
+
+    let started = platform::clock::rfc3339(platform::clock::now_secs() - 3600);
+    let report = |user: &str, session: &str, minutes: u64| json!({ "userId": user, "sessionId": session, "startedAt": started, "minutes": minutes });
+    let path = "/server/games/730/play-sessions";
+    let first = s.post(path, Some(&token), &report(&owner.user_id, "match-1", 42)).await;
+    assert_eq!((first.status, &first.body["playedMinutes"]), (StatusCode::CREATED, &json!(42)), "{:?}", first.body);
+    let retry = s.post(path, Some(&token), &report(&owner.user_id, "match-1", 42)).await;
+    assert_eq!((retry.status, &retry.body["playedMinutes"]), (StatusCode::OK, &json!(42)), "a retry adds nothing");
+    let second = s.post(path, Some(&token), &report(&owner.user_id, "match-2", 18)).await;
+    assert_eq!(second.body["playedMinutes"], 60);
+    let library = s.get("/library", Some(&owner.token)).await;
+    assert_eq!(library.body["games"][0]["playedMinutes"], 60, "{:?}", library.body);
+
+    s.post(path, Some(&token), &report(&stranger.user_id, "match-3", 5)).await.assert_problem(409, "not_owned");
+    s.post("/server/games/620/play-sessions", Some(&token), &report(&owner.user_id, "match-4", 5))
+        .await
+        .assert_problem(403, "forbidden");
+    let ownership_only = server_token(s, client_id, secret, Some("games:ownership")).await;
+    s.post(path, Some(&ownership_only), &report(&owner.user_id, "match-5", 5)).await.assert_problem(403, "forbidden");
+    s.post(path, Some(&owner.token), &report(&owner.user_id, "match-6", 5)).await.assert_problem(401, "unauthorized");
+    s.post(path, Some(&token), &report(&owner.user_id, "match-7", 0)).await.assert_problem(400, "validation_failed");
+    assert_eq!(
+        s.get("/library", Some(&owner.token)).await.body["games"][0]["playedMinutes"],
+        60,
+        "refusals add nothing"
+    );
 }

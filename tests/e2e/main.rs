@@ -16,6 +16,7 @@ mod profiles;
 mod roles;
 mod round_trips;
 mod sessions;
+mod sign_in_with_platform;
 mod store;
 mod token_keys;
 mod two_factor;

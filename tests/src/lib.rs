@@ -58,6 +58,9 @@ pub fn handler_request(path: &str, token: &str, key: Option<&str>, body: &Value)
     builder.body(lambda_http::Body::Text(body.to_string())).expect("a valid request")
 }
 
+/// The password of every player `Stack::new_player` makes.
+pub const PLAYER_PASSWORD: &str = "correct horse battery";
+
 /// A fresh loopback source address, other than 127.0.0.1.
 pub fn new_source() -> std::net::IpAddr {
     let [_, b, c, d] = uuid::Uuid::new_v4().as_bytes()[..4] else { unreachable!() };
@@ -265,7 +268,7 @@ impl Stack {
     /// A registered, logged-in player, from a source address of its own.
     pub async fn new_player(&self) -> Player {
         let name = format!("p{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-        let password = "correct horse battery";
+        let password = PLAYER_PASSWORD;
         let source = new_source();
         let r = self
             .post_from(
@@ -281,6 +284,16 @@ impl Stack {
             self.post_from(source, "/account/login", None, &json!({ "username": name, "password": password })).await;
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
         Player { username: name, user_id, token: r.body["token"].as_str().unwrap().to_owned() }
+    }
+
+    /// A new developer linked to `studio` by an admin (the admin made by the operator command).
+    pub async fn developer_of(&self, studio: &str) -> Player {
+        let (boss, dev) = (self.new_player().await, self.new_player().await);
+        grant_role(&boss.username, "admin");
+        let roles = json!({ "roles": ["developer"], "studios": [studio] });
+        let made = self.post(&format!("/admin/players/{}/roles", dev.user_id), Some(&boss.token), &roles).await;
+        assert_eq!(made.status, StatusCode::OK, "{:?}", made.body);
+        dev
     }
 }
 

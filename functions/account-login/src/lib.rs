@@ -7,12 +7,9 @@ use lambda_http::Request;
 use platform::flows::{self, password};
 use platform::http::{json_body, json_response, source_ip, user_agent, HttpResult};
 use platform::store::one_time::{self, Purpose};
-use platform::store::rate_limit::{self, Limit, Scope};
+use platform::store::rate_limit;
 use platform::{auth, store, ApiError, App};
 use serde::Deserialize;
-
-/// One source guessing across many accounts.
-pub const PER_SOURCE: Limit = Limit { max: 30, window_secs: 60 };
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,7 +24,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         return Err(ApiError::InvalidCredentials);
     }
     let username_key = body.username.to_ascii_lowercase();
-    let scopes = [password::attempts(&username_key), Scope::new(format!("login-ip#{}", source_ip(&req)), PER_SOURCE)];
+    let scopes = [password::attempts(&username_key), password::per_source(&source_ip(&req))];
     let attempt = rate_limit::take(app, &scopes).await?;
     let credentials = store::accounts::credentials(app, &username_key).await?;
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.as_str());

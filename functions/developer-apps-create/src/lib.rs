@@ -25,6 +25,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         name: new.name,
         redirect_uris: new.redirect_uris,
         game_ids: new.game_ids,
+        scopes: new.scopes.unwrap_or_default(),
         secret_hash: apps::secret_hash(&secret),
         created_at: platform::clock::rfc3339(platform::clock::now_secs()),
     };

@@ -1,13 +1,19 @@
-//! `POST /oauth/token`: the OAuth 2.0 token endpoint (RFC 6749). Today it serves the
-//! client-credentials grant (section 4.4): a game's server authenticates with its app's client id
-//! and secret (HTTP Basic or form fields, section 2.3.1) and gets a short-lived ES256 access token
-//! for its own games (`aud` = the API audience + `/servers`, so it never passes as a player's).
-//! Errors are RFC 6749 section 5.2 JSON (`{"error": "invalid_client", ...}`), which OAuth client
+//! `POST /oauth/token`: the OAuth 2.0 token endpoint (RFC 6749). Every grant authenticates the
+//! app with its client id and secret (HTTP Basic or form fields, section 2.3.1):
+//! - `client_credentials` (section 4.4): a game's server gets a short-lived token for its own
+//!   games (`aud` = the API audience + `/servers`, so it never passes as a player's);
+//! - `authorization_code` (section 4.1.3, PKCE required): the code the consent page gave, its
+//!   redirect URI and verifier, for an access token acting for the player (`aud` + `/apps`), a
+//!   refresh token and, with `openid`, an ID token;
+//! - `refresh_token` (section 6): the app's refresh token, rotated.
+//!
+//! Errors are RFC 6749 section 5.2 JSON (`{"error": "invalid_grant", ...}`), which OAuth client
 //! libraries read, not the API's problem documents.
 
 use base64::Engine;
 use lambda_http::{Body, Request, Response};
 use platform::domain::apps::SERVER_SCOPES;
+use platform::flows::app_grants;
 use platform::http::HttpResult;
 use platform::store::apps as app_store;
 use platform::{ApiError, App};
@@ -18,11 +24,10 @@ use std::collections::HashMap;
 enum OAuthError {
     InvalidRequest(&'static str),
     InvalidClient,
+    InvalidGrant,
     UnsupportedGrantType,
     InvalidScope,
 }
-
-const MAX_FORM_BYTES: usize = 4096;
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     match token(&req, app).await {
@@ -33,9 +38,18 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
                 OAuthError::InvalidClient => {
                     (401, "invalid_client", "unknown client or wrong secret", Some(r#"Basic realm="game-platform""#))
                 }
-                OAuthError::UnsupportedGrantType => {
-                    (400, "unsupported_grant_type", "grant_type must be client_credentials", None)
-                }
+                OAuthError::InvalidGrant => (
+                    400,
+                    "invalid_grant",
+                    "the code or refresh token is invalid, expired, used or another client's",
+                    None,
+                ),
+                OAuthError::UnsupportedGrantType => (
+                    400,
+                    "unsupported_grant_type",
+                    "grant_type is authorization_code, refresh_token or client_credentials",
+                    None,
+                ),
                 OAuthError::InvalidScope => {
                     (400, "invalid_scope", "scopes a game server may ask: games:ownership", None)
                 }
@@ -68,17 +82,50 @@ async fn token(req: &Request, app: &App) -> Result<Result<serde_json::Value, OAu
         Ok(credentials) => credentials,
         Err(e) => return Ok(Err(e)),
     };
-    match form.get("grant_type").map(String::as_str) {
-        Some("client_credentials") => {}
+    let grant = match form.get("grant_type").map(String::as_str) {
+        Some(grant @ ("client_credentials" | "authorization_code" | "refresh_token")) => grant,
         Some(_) => return Ok(Err(OAuthError::UnsupportedGrantType)),
         None => return Ok(Err(OAuthError::InvalidRequest("grant_type is required"))),
-    }
+    };
     // Unknown clients and wrong secrets answer alike.
-    let registered = if client_id.len() <= 100 { app_store::get(app, &client_id).await? } else { None };
+    let registered = app_store::get(app, &client_id).await?;
     let Some(registered) = registered.filter(|a| a.secret_matches(&secret)) else {
         return Ok(Err(OAuthError::InvalidClient));
     };
-    let scope = match form.get("scope").map(|s| s.split(' ').filter(|s| !s.is_empty()).collect::<Vec<_>>()) {
+    let required = |name: &'static str| form.get(name).filter(|v| !v.is_empty() && v.len() <= 512);
+    let granted = match grant {
+        "authorization_code" => {
+            let (Some(code), Some(redirect_uri), Some(verifier)) =
+                (required("code"), required("redirect_uri"), required("code_verifier"))
+            else {
+                return Ok(Err(OAuthError::InvalidRequest("code, redirect_uri and code_verifier are required")));
+            };
+            app_grants::redeem_code(app, &registered, code, redirect_uri, verifier).await
+        }
+        "refresh_token" => {
+            let Some(presented) = required("refresh_token") else {
+                return Ok(Err(OAuthError::InvalidRequest("refresh_token is required")));
+            };
+            app_grants::refresh(app, &registered, presented).await
+        }
+        _ => return client_credentials_grant(app, &registered, &form).await,
+    };
+    match granted {
+        Ok(tokens) => Ok(Ok(tokens.response())),
+        Err(ApiError::Unauthorized(_)) => Ok(Err(OAuthError::InvalidGrant)),
+        Err(other) => Err(other),
+    }
+}
+
+/// Section 4.4: a game server's token for the app's own games.
+async fn client_credentials_grant(
+    app: &App,
+    registered: &platform::domain::apps::App,
+    form: &HashMap<String, String>,
+) -> Result<Result<serde_json::Value, OAuthError>, ApiError> {
+    // An empty parameter counts as omitted (section 3.1).
+    let asked = form.get("scope").filter(|s| !s.trim().is_empty());
+    let scope = match asked.map(|s| s.split(' ').filter(|s| !s.is_empty()).collect::<Vec<_>>()) {
         None => SERVER_SCOPES.to_vec(),
         Some(asked) if !asked.is_empty() && asked.iter().all(|s| SERVER_SCOPES.contains(s)) => asked,
         Some(_) => return Ok(Err(OAuthError::InvalidScope)),
@@ -94,27 +141,9 @@ async fn token(req: &Request, app: &App) -> Result<Result<serde_json::Value, OAu
     })))
 }
 
-/// The `application/x-www-form-urlencoded` body (section 3.2); a repeated parameter is an error.
+/// The `application/x-www-form-urlencoded` body (section 3.2).
 fn form(req: &Request) -> Result<HashMap<String, String>, OAuthError> {
-    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !content_type.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded") {
-        return Err(OAuthError::InvalidRequest("the body must be application/x-www-form-urlencoded"));
-    }
-    let bytes: &[u8] = match req.body() {
-        Body::Text(text) => text.as_bytes(),
-        Body::Binary(bytes) => bytes,
-        _ => b"",
-    };
-    if bytes.len() > MAX_FORM_BYTES {
-        return Err(OAuthError::InvalidRequest("the body is too large"));
-    }
-    let mut form = HashMap::new();
-    for (key, value) in form_urlencoded::parse(bytes) {
-        if form.insert(key.into_owned(), value.into_owned()).is_some() {
-            return Err(OAuthError::InvalidRequest("a parameter was given twice"));
-        }
-    }
-    Ok(form)
+    platform::http::form_fields(req).map_err(OAuthError::InvalidRequest)
 }
 
 /// The client's id and secret, from HTTP Basic (names and secrets form-urlencoded inside,
@@ -128,10 +157,12 @@ fn client_credentials(req: &Request, form: &HashMap<String, String>) -> Result<(
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"));
     let in_form = (form.get("client_id"), form.get("client_secret"));
     match (basic, in_form) {
-        (Some(_), (Some(_), _) | (_, Some(_))) => {
+        // Two ways of presenting a secret is an error; a body `client_id` beside Basic is allowed
+        // (RFC 6749 section 2.3.1 forbids two methods; many clients send the id anyway) if it agrees.
+        (Some(_), (_, Some(_))) => {
             Err(OAuthError::InvalidRequest("authenticate the client one way: Basic or form fields"))
         }
-        (Some((_, encoded)), _) => {
+        (Some((_, encoded)), (body_id, None)) => {
             let decoded = base64::engine::general_purpose::STANDARD
                 .decode(encoded.trim())
                 .ok()
@@ -140,7 +171,11 @@ fn client_credentials(req: &Request, form: &HashMap<String, String>) -> Result<(
             let (id, secret) = decoded.split_once(':').ok_or(OAuthError::InvalidClient)?;
             let unescape =
                 |s: &str| form_urlencoded::parse(format!("v={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
-            Ok((unescape(id).ok_or(OAuthError::InvalidClient)?, unescape(secret).ok_or(OAuthError::InvalidClient)?))
+            let id = unescape(id).ok_or(OAuthError::InvalidClient)?;
+            if body_id.is_some_and(|body_id| *body_id != id) {
+                return Err(OAuthError::InvalidRequest("client_id in the body differs from the Basic one"));
+            }
+            Ok((id, unescape(secret).ok_or(OAuthError::InvalidClient)?))
         }
         (None, (Some(id), Some(secret))) => Ok((id.clone(), secret.clone())),
         (None, _) => Err(OAuthError::InvalidClient),

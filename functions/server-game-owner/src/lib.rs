@@ -4,27 +4,18 @@
 
 use lambda_http::Request;
 use platform::domain::apps::SCOPE_OWNERSHIP;
-use platform::http::{json_response, path_param, HttpResult};
+use platform::flows::app_grants;
+use platform::http::{game_id_param, json_response, path_param, HttpResult};
 use platform::store::apps as app_store;
 use platform::store::chat::checked_user_id;
-use platform::{ApiError, App};
+use platform::App;
 use serde_json::json;
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let server = app.authenticate_server(&req).await?;
-    if !server.scopes.iter().any(|s| s == SCOPE_OWNERSHIP) {
-        return Err(ApiError::Forbidden("this token lacks the games:ownership scope"));
-    }
-    let game_id: u32 = path_param(&req, "gameId")?
-        .parse()
-        .map_err(|_| ApiError::validation("gameId", "a game id is a positive integer"))?;
+    let game_id = game_id_param(&req, "gameId")?;
     let user_id = checked_user_id("userId", &path_param(&req, "userId")?)?;
-    // The app's games are read now, not taken from the token: a change applies at once.
-    let registered =
-        app_store::get(app, &server.client_id).await?.ok_or(ApiError::Unauthorized("the app no longer exists"))?;
-    if !registered.game_ids.contains(&game_id) {
-        return Err(ApiError::Forbidden("this app does not speak for that game"));
-    }
+    app_grants::server_for_game(app, &server, SCOPE_OWNERSHIP, game_id).await?;
     let since = app_store::owns(app, &user_id, game_id).await?;
     json_response(200, &json!({ "gameId": game_id, "userId": user_id, "owns": since.is_some(), "since": since }))
 }

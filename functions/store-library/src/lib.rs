@@ -13,7 +13,15 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let (entries, next) = orders::library_page(app, &player.user_id, cursor.as_deref(), limit).await?;
     let games: Vec<_> = entries
         .iter()
-        .map(|e| json!({ "gameId": e.game_id, "name": e.name, "orderId": e.order_id, "acquiredAt": e.acquired_at }))
+        .map(|e| {
+            json!({
+                "gameId": e.game_id,
+                "name": e.name,
+                "orderId": e.order_id,
+                "acquiredAt": e.acquired_at,
+                "playedMinutes": e.played_minutes,
+            })
+        })
         .collect();
     json_response(200, &json!({ "userId": player.user_id, "games": games, "nextCursor": next }))
 }

@@ -7,9 +7,13 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// Scopes a game server's token may carry.
+/// Scopes a game server's token may carry: ask who owns the app's games, report play time.
 pub const SCOPE_OWNERSHIP: &str = "games:ownership";
-pub const SERVER_SCOPES: [&str; 1] = [SCOPE_OWNERSHIP];
+pub const SCOPE_PLAYTIME: &str = "games:playtime";
+pub const SERVER_SCOPES: [&str; 2] = [SCOPE_OWNERSHIP, SCOPE_PLAYTIME];
+
+/// What an app registered without `scopes` may ask players for.
+pub const DEFAULT_USER_SCOPES: [&str; 2] = ["openid", "profile"];
 
 pub const MAX_GAMES: usize = 20;
 pub const MAX_REDIRECT_URIS: usize = 10;
@@ -24,6 +28,9 @@ pub struct App {
     pub redirect_uris: Vec<String>,
     /// The catalog games this app speaks for.
     pub game_ids: Vec<u32>,
+    /// The scopes the app may ask players for (a subset of `oauth::USER_SCOPES`).
+    #[serde(default)]
+    pub scopes: Vec<String>,
     /// SHA-256 of the secret: a 256-bit random secret needs no slow hash.
     pub secret_hash: String,
     pub created_at: String,
@@ -37,6 +44,9 @@ pub struct NewApp {
     #[serde(default)]
     pub redirect_uris: Vec<String>,
     pub game_ids: Vec<u32>,
+    /// Which of `openid`, `profile`, `library:read` it may ask players for.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
 }
 
 impl NewApp {
@@ -44,7 +54,7 @@ impl NewApp {
     /// 1-20 distinct games.
     pub fn validate(mut self) -> Result<NewApp, ApiError> {
         self.name = self.name.trim().to_owned();
-        if !(1..=80).contains(&self.name.chars().count()) || self.name.chars().any(char::is_control) {
+        if !(1..=80).contains(&self.name.chars().count()) || self.name.chars().any(spoofs) {
             return Err(ApiError::validation("name", "an app name is 1-80 characters"));
         }
         if self.redirect_uris.len() > MAX_REDIRECT_URIS {
@@ -53,15 +63,31 @@ impl NewApp {
         for uri in &self.redirect_uris {
             redirect_uri(uri)?;
         }
-        self.redirect_uris.dedup();
+        let mut seen = std::collections::HashSet::new();
+        self.redirect_uris.retain(|uri| seen.insert(uri.clone()));
         let mut games = self.game_ids.clone();
         games.sort_unstable();
         games.dedup();
         if games.is_empty() || games.len() > MAX_GAMES || games.len() != self.game_ids.len() {
             return Err(ApiError::validation("gameIds", "1-20 distinct catalog game ids"));
         }
+        let mut scopes = self.scopes.take().unwrap_or_else(|| DEFAULT_USER_SCOPES.map(String::from).to_vec());
+        let mut seen = std::collections::HashSet::new();
+        scopes.retain(|scope| seen.insert(scope.clone()));
+        let known = |s: &String| crate::domain::oauth::USER_SCOPES.iter().any(|(scope, _)| scope == s);
+        if scopes.is_empty() || !scopes.iter().all(known) {
+            return Err(ApiError::validation("scopes", "scopes are openid, profile and library:read"));
+        }
+        self.scopes = Some(scopes);
         Ok(self)
     }
+}
+
+/// Characters that would let a name shown on the consent page disguise itself: controls and the
+/// invisible direction and joiner marks (U+200B-U+200F, U+202A-U+202E, U+2060-U+206F, U+FEFF).
+fn spoofs(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
 }
 
 /// A redirect URI an app may register: absolute, no fragment (RFC 6749 section 3.1.2), https or a
@@ -78,10 +104,14 @@ fn redirect_uri(uri: &str) -> Result<(), ApiError> {
     }
     let (scheme, rest) = uri.split_once("://").ok_or_else(invalid)?;
     let host = rest.split(['/', '?']).next().unwrap_or_default();
+    // No user part for any scheme: in `http://localhost:1@evil.example/` the host is evil.example.
+    if host.contains('@') {
+        return Err(invalid());
+    }
     let host_name = host.rsplit_once(':').map_or(host, |(name, _)| name);
     let loopback = matches!(host_name, "localhost" | "127.0.0.1" | "[::1]");
     match scheme {
-        "https" if !host_name.is_empty() && !host.contains('@') => Ok(()),
+        "https" if !host_name.is_empty() => Ok(()),
         "http" if loopback => Ok(()),
         _ => Err(invalid()),
     }
@@ -117,7 +147,8 @@ impl App {
             "name": self.name,
             "redirectUris": self.redirect_uris,
             "gameIds": self.game_ids,
-            "scopes": SERVER_SCOPES,
+            "scopes": self.scopes,
+            "serverScopes": SERVER_SCOPES,
             "createdAt": self.created_at,
         })
     }
@@ -138,6 +169,7 @@ mod tests {
             name: " Portal Server ".into(),
             redirect_uris: redirects.iter().map(|s| s.to_string()).collect(),
             game_ids: games.to_vec(),
+            scopes: None,
         }
         .validate()
     }
@@ -153,11 +185,15 @@ mod tests {
             "https://",
             "https://user@evil.example/cb",
             "http://localhost.evil.example/cb",
+            "http://localhost:1@evil.example/cb",
             "https://game.example/c b",
         ] {
             assert!(app(&[bad], &[400]).is_err(), "{bad}");
         }
         assert_eq!(app(&[], &[400]).unwrap().name, "Portal Server");
+        let spoofed =
+            NewApp { name: "Safe\u{202E}ppA".into(), redirect_uris: vec![], game_ids: vec![400], scopes: None };
+        assert!(spoofed.validate().is_err(), "a right-to-left override in a name");
     }
 
     #[test]
@@ -177,6 +213,7 @@ mod tests {
             name: "n".into(),
             redirect_uris: vec![],
             game_ids: vec![400],
+            scopes: vec!["openid".into()],
             secret_hash: secret_hash(&secret),
             created_at: "t".into(),
         };

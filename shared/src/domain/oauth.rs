@@ -52,20 +52,24 @@ pub fn parse_request(params: &HashMap<String, String>) -> Result<AuthorizationRe
     if get("code_challenge_method").as_deref() != Some("S256") {
         return Err(redirect("invalid_request", "code_challenge_method must be S256"));
     }
-    let scopes: Vec<String> =
-        get("scope").unwrap_or_default().split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
-    if scopes.is_empty() || !scopes.iter().all(|s| USER_SCOPES.iter().any(|(known, _)| known == s)) {
-        return Err(redirect("invalid_scope", "scopes are openid, profile and library:read"));
+    // Scopes we do not know are ignored (OpenID Connect Core 3.1.2.1), so a generic client's
+    // "openid email profile" works; what is left must not be empty.
+    let mut scopes: Vec<String> = Vec::new();
+    for scope in get("scope").unwrap_or_default().split(' ') {
+        if USER_SCOPES.iter().any(|(known, _)| *known == scope) && !scopes.iter().any(|s| s == scope) {
+            scopes.push(scope.to_owned());
+        }
     }
-    let short = |name: &str| get(name).filter(|v| v.len() <= 500);
-    Ok(AuthorizationRequest {
-        client_id,
-        redirect_uri,
-        scopes,
-        state: short("state"),
-        code_challenge,
-        nonce: short("nonce"),
-    })
+    if scopes.is_empty() {
+        return Err(redirect("invalid_scope", "ask for at least one of openid, profile, library:read"));
+    }
+    // `state` and `nonce` go back exactly as sent (the client compares them).
+    let verbatim = |name: &str| params.get(name).filter(|v| !v.is_empty()).cloned();
+    let (state, nonce) = (verbatim("state"), verbatim("nonce"));
+    if state.iter().chain(&nonce).any(|v| v.len() > 500) {
+        return Err(redirect("invalid_request", "state and nonce are at most 500 characters"));
+    }
+    Ok(AuthorizationRequest { client_id, redirect_uri, scopes, state, code_challenge, nonce })
 }
 
 impl AuthorizationRequest {
@@ -131,12 +135,16 @@ mod tests {
     fn a_request_needs_pkce_s256_a_code_response_and_known_scopes() {
         let request = parse_request(&params(&good())).unwrap();
         assert_eq!(request.scope(), "openid profile");
+        let mut generic = good();
+        generic.push(("scope", "openid email profile offline_access"));
+        generic.remove(3);
+        assert_eq!(parse_request(&params(&generic)).unwrap().scope(), "openid profile", "unknown scopes are ignored");
         assert_eq!(request.redirect(&[("code", "c d")]), "https://game.example/cb?code=c+d&state=xyz");
         for (name, value, expected) in [
             ("code_challenge_method", "plain", "invalid_request"),
             ("code_challenge", "", "invalid_request"),
             ("response_type", "token", "unsupported_response_type"),
-            ("scope", "openid admin", "invalid_scope"),
+            ("scope", "admin email", "invalid_scope"),
             ("scope", "", "invalid_scope"),
         ] {
             let mut pairs = good();

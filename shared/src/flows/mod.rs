@@ -1,6 +1,7 @@
 //! Use cases: flows that combine table adapters' items into one transaction. A flow names each
 //! step; `transaction` owns committing them and what each step's failure means.
 
+pub mod app_grants;
 pub mod chat;
 pub mod money;
 pub mod password;

@@ -15,6 +15,14 @@ pub fn attempts(username_key: &str) -> Scope {
     Scope::new(format!("login-user#{username_key}"), PER_ACCOUNT)
 }
 
+/// Failed logins from one source per minute (one source guessing across many accounts).
+pub const PER_SOURCE: Limit = Limit { max: 30, window_secs: 60 };
+
+/// The per-source scope of failed password guesses.
+pub fn per_source(ip: &str) -> Scope {
+    Scope::new(format!("login-ip#{ip}"), PER_SOURCE)
+}
+
 /// An account whose password the caller just proved.
 pub struct Proven {
     pub username_key: String,

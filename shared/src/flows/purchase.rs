@@ -48,6 +48,7 @@ pub async fn purchase(
             name: game.name.clone(),
             order_id: order.order_id.clone(),
             acquired_at: now,
+            played_minutes: 0,
         };
         let purchased = outbox::Entry::event(
             "GamePurchased",

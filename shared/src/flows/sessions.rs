@@ -61,9 +61,19 @@ pub async fn open_with(
     ip: &str,
     mut tx: Transaction,
 ) -> Result<Issued, ApiError> {
+    let session = new_session(user_id, device, ip);
+    let expires_at = session.expires_at;
+    let issued = sign(app, RefreshToken::new(user_id, &session.session_id)).await?;
+    tx.add(Step::SessionOpening, sessions::open(app, &session)?);
+    tx.add(Step::RefreshTokenIssue, sessions::issue(app, &issued.refresh_token, expires_at)?);
+    tx.commit(&app.db).await?;
+    Ok(issued)
+}
+
+/// A new live session of a player (an app's session sets `client_id` and `scope`).
+pub fn new_session(user_id: &str, device: &str, ip: &str) -> Session {
     let now = crate::clock::now_secs();
-    let expires_at = now + sessions::SESSION_LIFETIME_SECS;
-    let session = Session {
+    Session {
         user_id: user_id.into(),
         session_id: crate::store::new_id(),
         device: device.chars().take(200).collect(),
@@ -72,31 +82,30 @@ pub async fn open_with(
         last_used_at: crate::clock::rfc3339(now),
         state: sessions::LIVE.into(),
         ended_reason: None,
-        expires_at,
+        expires_at: now + sessions::SESSION_LIFETIME_SECS,
         client_id: None,
         scope: None,
-    };
-    let issued = sign(app, RefreshToken::new(user_id, &session.session_id)).await?;
-    tx.add(Step::SessionOpening, sessions::open(app, &session)?);
-    tx.add(Step::RefreshTokenIssue, sessions::issue(app, &issued.refresh_token, expires_at)?);
-    tx.commit(&app.db).await?;
-    Ok(issued)
+    }
 }
 
 /// Spends `presented` for a new access token and the next refresh token of its session.
 pub async fn refresh(app: &App, presented: &str) -> Result<Issued, ApiError> {
     let presented = RefreshToken::parse(presented)?;
-    let now = crate::clock::now_secs();
     let issued = sign(app, RefreshToken::new(&presented.user_id, &presented.session_id)).await?;
+    rotate(app, &presented, &issued.refresh_token).await?;
+    Ok(issued)
+}
+
+/// Spends `presented` and stores `next`, its successor, in one transaction conditioned on the
+/// session being live. A spent token presented again ends its session.
+pub async fn rotate(app: &App, presented: &RefreshToken, next: &RefreshToken) -> Result<(), ApiError> {
+    let now = crate::clock::now_secs();
     let mut tx = Transaction::new();
-    tx.add(Step::RefreshTokenSpend, sessions::spend(app, &presented, now)?);
+    tx.add(Step::RefreshTokenSpend, sessions::spend(app, presented, now)?);
     tx.add(Step::SessionLive, sessions::touch(app, &presented.user_id, &presented.session_id, now)?);
-    tx.add(
-        Step::RefreshTokenIssue,
-        sessions::issue(app, &issued.refresh_token, now + sessions::SESSION_LIFETIME_SECS)?,
-    );
+    tx.add(Step::RefreshTokenIssue, sessions::issue(app, next, now + sessions::SESSION_LIFETIME_SECS)?);
     match tx.commit(&app.db).await {
-        Ok(()) => Ok(issued),
+        Ok(()) => Ok(()),
         Err(Verdict::AlreadyDone) => {
             // A spent token came back: whoever holds the family's newest token may be a thief,
             // so the session ends for everyone holding any of its tokens.

@@ -63,6 +63,10 @@ pub enum Step {
     CredentialsErasure,
     /// The email claim removed, and the user item replaced by a tombstone.
     PersonalDataErasure,
+    /// A game server's play session, recorded once under its id.
+    PlaySessionRecord,
+    /// Play time added to a game the player owns.
+    PlayTimeAdded,
 }
 
 /// What a cancelled transaction means, decided from its failed steps.
@@ -130,6 +134,8 @@ impl Step {
                 detail: "the password was changed by another request; try again".into(),
             }),
             Step::PersonalDataErasure => Verdict::Refused(ApiError::Unauthorized("the account no longer exists")),
+            Step::PlaySessionRecord => Verdict::AlreadyDone,
+            Step::PlayTimeAdded => conflict("not_owned", "the player does not own this game".into()),
             Step::EmailVerified => {
                 Verdict::Refused(ApiError::Unauthorized("the address changed since this link was mailed"))
             }

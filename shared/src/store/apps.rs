@@ -18,7 +18,12 @@ pub async fn create(app: &App, record: &apps::App) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The app with this client id; `None` for ids no app can have (empty, too long: DynamoDB would
+/// refuse the key), without a read.
 pub async fn get(app: &App, client_id: &str) -> Result<Option<apps::App>, ApiError> {
+    if client_id.is_empty() || client_id.len() > 100 {
+        return Ok(None);
+    }
     let out = app.db.get_item().table_name(app.table(Table::APPS)?).key("clientId", s(client_id)).send().await?;
     Ok(out.item.map(serde_dynamo::from_item).transpose()?)
 }

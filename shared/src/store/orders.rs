@@ -28,6 +28,9 @@ pub struct LibraryEntry {
     pub name: String,
     pub order_id: String,
     pub acquired_at: String,
+    /// Minutes played, as the game's server reported them (`POST /server/games/{id}/play-sessions`).
+    #[serde(default)]
+    pub played_minutes: u64,
 }
 
 /// The order, written once.
