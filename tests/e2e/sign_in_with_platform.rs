@@ -189,6 +189,12 @@ async fn a_code_is_bound_to_its_app_redirect_uri_and_verifier_and_works_once() {
     assert_eq!(status, 200, "{body}");
     assert!(body["id_token"].is_string() && body["access_token"].is_string());
     assert_eq!(refused(token_request(s, &app, &right).await), invalid_grant, "a used code");
+    // ... and the reuse ended what the code opened: its refresh token no longer works.
+    let refresh = vec![
+        ("grant_type", "refresh_token".to_owned()),
+        ("refresh_token", body["refresh_token"].as_str().unwrap().to_owned()),
+    ];
+    assert_eq!(refused(token_request(s, &app, &refresh).await), invalid_grant, "the reused code's grant ended");
 
     // A player's own refresh token is not an app's, and an app's is not a player's.
     let player_refresh = vec![("grant_type", "refresh_token".to_owned()), ("refresh_token", "rt1.x.y.z".to_owned())];

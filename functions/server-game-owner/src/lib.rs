@@ -6,8 +6,8 @@ use lambda_http::Request;
 use platform::domain::apps::SCOPE_OWNERSHIP;
 use platform::flows::app_grants;
 use platform::http::{game_id_param, json_response, path_param, HttpResult};
-use platform::store::apps as app_store;
 use platform::store::chat::checked_user_id;
+use platform::store::orders;
 use platform::App;
 use serde_json::json;
 
@@ -16,6 +16,6 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let game_id = game_id_param(&req, "gameId")?;
     let user_id = checked_user_id("userId", &path_param(&req, "userId")?)?;
     app_grants::server_for_game(app, &server, SCOPE_OWNERSHIP, game_id).await?;
-    let since = app_store::owns(app, &user_id, game_id).await?;
+    let since = orders::library_entry(app, &user_id, game_id).await?.map(|entry| entry.acquired_at);
     json_response(200, &json!({ "gameId": game_id, "userId": user_id, "owns": since.is_some(), "since": since }))
 }

@@ -10,6 +10,7 @@ use platform::domain::apps::SCOPE_PLAYTIME;
 use platform::flows::{app_grants, Step, Transaction, Verdict};
 use platform::http::{game_id_param, json_body, json_response, HttpResult};
 use platform::store::chat::checked_user_id;
+use platform::store::orders;
 use platform::store::play_sessions::{self, PlaySession};
 use platform::{ApiError, App};
 use serde::Deserialize;
@@ -68,7 +69,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         }
         Err(other) => return Err(other.into()),
     };
-    let total = play_sessions::total_minutes(app, &user_id, game_id).await?;
+    let total = orders::library_entry(app, &user_id, game_id).await?.map_or(0, |entry| entry.played_minutes);
     json_response(
         status,
         &json!({

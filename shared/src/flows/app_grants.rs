@@ -51,6 +51,11 @@ pub async fn redeem_code(
     verifier: &str,
 ) -> Result<AppTokens, ApiError> {
     let code = oauth_codes::find(app, code_text).await?.ok_or(INVALID_GRANT)?;
+    if let Some(session_id) = &code.spent_for_session {
+        // Presented again: whoever holds it may have stolen it, so what it opened ends.
+        sessions::end(app, &code.user_id, session_id, "authorization_code_reused").await?;
+        return Err(INVALID_GRANT);
+    }
     if code.client_id != client.client_id
         || code.redirect_uri != redirect_uri
         || !oauth::pkce_verifies(verifier, &code.code_challenge)
@@ -67,7 +72,7 @@ pub async fn redeem_code(
     };
     let tokens = sign(app, client, refresh_token, &code.scope, id_token).await?;
     let mut tx = Transaction::new();
-    tx.add(Step::OneTimeTokenUse, oauth_codes::spend(app, code_text, crate::clock::now_secs())?);
+    tx.add(Step::OneTimeTokenUse, oauth_codes::spend(app, code_text, &session.session_id, crate::clock::now_secs())?);
     tx.add(Step::SessionOpening, sessions::open(app, &session)?);
     tx.add(Step::RefreshTokenIssue, sessions::issue(app, &tokens.refresh_token, session.expires_at)?);
     tx.commit(&app.db).await.map_err(|verdict| match ApiError::from(verdict) {

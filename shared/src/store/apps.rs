@@ -1,7 +1,7 @@
 //! Apps table: one item per developer app (OAuth client), keyed by client id; the `byOwner` index
 //! lists a developer's apps.
 
-use super::{n, s};
+use super::s;
 use crate::app::{App, Table};
 use crate::domain::apps;
 use crate::error::ApiError;
@@ -42,20 +42,4 @@ pub async fn of_owner(app: &App, user_id: &str) -> Result<Vec<apps::App>, ApiErr
         .send()
         .await?;
     Ok(serde_dynamo::from_items(out.items.unwrap_or_default())?)
-}
-
-/// Whether the player owns the game (a library entry exists). Strongly consistent: a game server
-/// asking right after a purchase gets the truth.
-pub async fn owns(app: &App, user_id: &str, game_id: u32) -> Result<Option<String>, ApiError> {
-    let out = app
-        .db
-        .get_item()
-        .table_name(app.table(Table::LIBRARY)?)
-        .key("userId", s(user_id))
-        .key("gameId", n(game_id))
-        .consistent_read(true)
-        .projection_expression("acquiredAt")
-        .send()
-        .await?;
-    Ok(out.item.and_then(|item| super::get_s(&item, "acquiredAt").map(str::to_owned)))
 }

@@ -50,7 +50,7 @@ pub struct OneTimeToken {
     pub expires_at: u64,
 }
 
-fn hash(text: &str) -> String {
+pub(crate) fn hash(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
@@ -63,8 +63,7 @@ pub async fn issue(
     device: &str,
     ip: &str,
 ) -> Result<String, ApiError> {
-    let secret: [u8; 32] = rand::random();
-    let text = format!("{}.{}", purpose.prefix(), base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret));
+    let text = new_text(purpose.prefix());
     let token = OneTimeToken {
         token_hash: hash(&text),
         purpose: purpose.prefix().into(),
@@ -83,12 +82,14 @@ pub async fn issue(
     Ok(text)
 }
 
-/// The token a client sent back, if it is one for `purpose` and has not expired (or been spent).
-pub async fn find(app: &App, purpose: Purpose, text: &str) -> Result<OneTimeToken, ApiError> {
-    let invalid = || ApiError::Unauthorized("the link or challenge is invalid, expired or used");
-    if text.len() != 47 || !text.starts_with(purpose.prefix()) {
-        return Err(invalid());
-    }
+/// A new token's text: `<prefix>.` and 32 random bytes (47 characters for a 3-letter prefix).
+pub(crate) fn new_text(prefix: &str) -> String {
+    let secret: [u8; 32] = rand::random();
+    format!("{prefix}.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret))
+}
+
+/// The stored item of a token's text, read strongly consistent (whatever kind of token it is).
+pub(crate) async fn stored(app: &App, text: &str) -> Result<Option<super::Item>, ApiError> {
     let out = app
         .db
         .get_item()
@@ -97,7 +98,16 @@ pub async fn find(app: &App, purpose: Purpose, text: &str) -> Result<OneTimeToke
         .consistent_read(true)
         .send()
         .await?;
-    let found: OneTimeToken = serde_dynamo::from_item(out.item.ok_or_else(invalid)?)?;
+    Ok(out.item)
+}
+
+/// The token a client sent back, if it is one for `purpose` and has not expired (or been spent).
+pub async fn find(app: &App, purpose: Purpose, text: &str) -> Result<OneTimeToken, ApiError> {
+    let invalid = || ApiError::Unauthorized("the link or challenge is invalid, expired or used");
+    if text.len() != 47 || !text.starts_with(purpose.prefix()) {
+        return Err(invalid());
+    }
+    let found: OneTimeToken = serde_dynamo::from_item(stored(app, text).await?.ok_or_else(invalid)?)?;
     if found.purpose != purpose.prefix() || found.expires_at <= crate::clock::now_secs() {
         return Err(invalid());
     }

@@ -43,6 +43,21 @@ pub fn put_ownership(app: &App, entry: &LibraryEntry) -> Result<TransactWriteIte
     put_new(app.table(Table::LIBRARY)?, entry, "gameId")
 }
 
+/// The player's library entry for a game (`None`: not owned), read strongly consistent: a game
+/// server asking right after a purchase gets the truth.
+pub async fn library_entry(app: &App, user_id: &str, game_id: u32) -> Result<Option<LibraryEntry>, ApiError> {
+    let out = app
+        .db
+        .get_item()
+        .table_name(app.table(Table::LIBRARY)?)
+        .key("userId", super::s(user_id))
+        .key("gameId", super::n(game_id))
+        .consistent_read(true)
+        .send()
+        .await?;
+    Ok(out.item.map(serde_dynamo::from_item).transpose()?)
+}
+
 /// One page of a player's orders, newest first.
 pub async fn orders_page(
     app: &App,

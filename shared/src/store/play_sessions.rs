@@ -60,18 +60,3 @@ pub async fn get(app: &App, user_id: &str, game_id: u32, session_id: &str) -> Re
         .await?;
     Ok(out.item.map(serde_dynamo::from_item).transpose()?)
 }
-
-/// The player's total minutes in the game (0 when not owned).
-pub async fn total_minutes(app: &App, user_id: &str, game_id: u32) -> Result<u64, ApiError> {
-    let out = app
-        .db
-        .get_item()
-        .table_name(app.table(Table::LIBRARY)?)
-        .key("userId", s(user_id))
-        .key("gameId", n(game_id))
-        .consistent_read(true)
-        .projection_expression("playedMinutes")
-        .send()
-        .await?;
-    Ok(out.item.and_then(|item| super::get_n(&item, "playedMinutes")).unwrap_or(0))
-}
