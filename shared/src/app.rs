@@ -34,6 +34,7 @@ impl Table {
     pub const ONE_TIME_TOKENS: Table = Table("ONE_TIME_TOKENS_TABLE");
     pub const APPS: Table = Table("APPS_TABLE");
     pub const PLAY_SESSIONS: Table = Table("PLAY_SESSIONS_TABLE");
+    pub const PITY: Table = Table("PITY_TABLE");
 
     pub fn env_var(self) -> &'static str {
         self.0

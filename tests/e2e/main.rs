@@ -12,6 +12,7 @@ mod gacha_journey;
 mod game_credentials;
 mod hardening;
 mod money;
+mod pity;
 mod profiles;
 mod roles;
 mod round_trips;

@@ -1,5 +1,6 @@
 //! `GET /gacha/rarity-chances?bannerId=`: the published odds, read from the same banner record
-//! the pull engine draws with.
+//! the pull engine draws with: seed 002's base `chances`, and on banners with pity the
+//! consolidated rates those rules really give, the rules, and the featured items.
 
 use lambda_http::Request;
 use platform::http::{json_response, query_param, HttpResult};
@@ -13,12 +14,17 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         None => banners::DEFAULT_BANNER.to_owned(),
     };
     let banner = banners::get(app, &id).await?;
-    json_response(
-        200,
-        &json!({
-            "chances": banner.chances(),
-            "bannerId": banner.banner_id,
-            "costPerPull": banner.cost_per_pull,
-        }),
-    )
+    let mut body = json!({
+        "chances": banner.chances(),
+        "bannerId": banner.banner_id,
+        "costPerPull": banner.cost_per_pull,
+    });
+    if let Some(rules) = &banner.pity {
+        // Computed from the same rules the pull engine applies (README "Pity").
+        body["consolidatedChances"] = json!(rules.consolidated(&banner.rates));
+        body["pity"] = json!(rules);
+        body["featuredItems"] =
+            json!(banner.items.iter().filter(|i| banner.featured.contains(&i.id)).collect::<Vec<_>>());
+    }
+    json_response(200, &body)
 }

@@ -1,5 +1,6 @@
 //! The pull engine and the banner config it shares with the published odds. Pure: no I/O.
 
+use super::pity::{PityRules, PityState};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -64,6 +65,13 @@ pub struct Banner {
     pub cost_per_pull: u64,
     pub rates: RarityRates,
     pub items: Vec<GachaItem>,
+    /// Ids of the featured items (the coin flip of `pity.featured_share` decides between them and
+    /// the rest of their rarity).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub featured: Vec<String>,
+    /// Pity and the featured guarantee; a banner without them draws at its flat base rates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pity: Option<PityRules>,
 }
 
 /// The odds as seed 002 publishes them: percentages per rarity.
@@ -89,6 +97,19 @@ impl Banner {
                 return Err(format!("banner {}: {rarity:?} can drop but has no items", self.banner_id));
             }
         }
+        if let Some(unknown) = self.featured.iter().find(|id| !self.items.iter().any(|i| &i.id == *id)) {
+            return Err(format!("banner {}: featured item {unknown} is not on the banner", self.banner_id));
+        }
+        if let Some(pity) = &self.pity {
+            pity.validate(&self.rates)?;
+            // A coin flip needs both sides: featured and other ultra rares.
+            let ultra = |featured: bool| {
+                self.items.iter().any(|i| i.rarity == Rarity::UltraRare && self.featured.contains(&i.id) == featured)
+            };
+            if pity.featured_share.is_some() && !(ultra(true) && ultra(false)) {
+                return Err(format!("banner {}: a featured flip needs featured and other ultra rares", self.banner_id));
+            }
+        }
         Ok(())
     }
 
@@ -110,6 +131,20 @@ impl Banner {
     pub fn pull<R: Rng + ?Sized>(&self, rng: &mut R) -> &GachaItem {
         let rarity = self.roll_rarity(rng.random_range(0..BASIS_POINTS));
         let pool: Vec<&GachaItem> = self.items.iter().filter(|i| i.rarity == rarity).collect();
+        pool[rng.random_range(0..pool.len())]
+    }
+
+    /// Draws with the player's pity counters for this banner's type, which it advances; a banner
+    /// without pity rules draws as `pull`.
+    pub fn pull_with_pity<R: Rng + ?Sized>(&self, state: &mut PityState, rng: &mut R) -> &GachaItem {
+        let Some(rules) = &self.pity else { return self.pull(rng) };
+        let outcome =
+            rules.draw(&self.rates, state, rng.random_range(0..BASIS_POINTS), rng.random_range(0..BASIS_POINTS));
+        let of_rarity = |i: &&GachaItem| i.rarity == outcome.rarity;
+        let pool: Vec<&GachaItem> =
+            self.items.iter().filter(of_rarity).filter(|i| self.featured.contains(&i.id) == outcome.featured).collect();
+        // A rarity without featured items (or with only featured ones) draws from all of them.
+        let pool = if pool.is_empty() { self.items.iter().filter(of_rarity).collect() } else { pool };
         pool[rng.random_range(0..pool.len())]
     }
 
@@ -147,6 +182,8 @@ mod tests {
                 item("s1", Rarity::SuperRare),
                 item("u1", Rarity::UltraRare),
             ],
+            featured: vec![],
+            pity: None,
         }
     }
 

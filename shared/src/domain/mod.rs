@@ -6,6 +6,7 @@ pub mod chat;
 pub mod gacha;
 pub mod money;
 pub mod oauth;
+pub mod pity;
 pub mod profile;
 pub mod roles;
 pub mod second_factor;

@@ -67,7 +67,12 @@ pub enum Step {
     PlaySessionRecord,
     /// Play time added to a game the player owns.
     PlayTimeAdded,
+    /// Pity counters moved from the version the pull drew with.
+    PityAdvance,
 }
+
+/// The refusal of `Step::PityAdvance`: a pull retries on it and never answers it.
+pub const PITY_MOVED: &str = "pity_moved";
 
 /// What a cancelled transaction means, decided from its failed steps.
 #[derive(Debug)]
@@ -136,6 +141,8 @@ impl Step {
             Step::PersonalDataErasure => Verdict::Refused(ApiError::Unauthorized("the account no longer exists")),
             Step::PlaySessionRecord => Verdict::AlreadyDone,
             Step::PlayTimeAdded => conflict("not_owned", "the player does not own this game".into()),
+            // Another pull moved the counters first: the pull draws again from theirs.
+            Step::PityAdvance => conflict(PITY_MOVED, "another pull moved the pity counters; draw again".into()),
             Step::EmailVerified => {
                 Verdict::Refused(ApiError::Unauthorized("the address changed since this link was mailed"))
             }

@@ -11,6 +11,7 @@ pub mod notifications;
 pub mod oauth_codes;
 pub mod one_time;
 pub mod orders;
+pub mod pity;
 pub mod play_sessions;
 pub mod pulls;
 pub mod rate_limit;
