@@ -120,3 +120,46 @@ async fn an_unknown_route_is_a_404() {
     let r = stack().get("/gacha/nope", None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+/// History filtered by banner or rarity holds exactly the matching pulls, newest first, across
+/// pages of three (a sparse filter fills a page from several queries and never skips one).
+#[tokio::test]
+async fn history_filters_by_banner_and_rarity_and_pages_through_them() {
+    let s = stack();
+    let p = s.new_player().await;
+    assert_eq!(p.buy(s, 2 * 1_600 + 2 * 1_000).await.status, StatusCode::OK);
+    for banner in ["heroes", "equipment", "heroes", "equipment"] {
+        assert_eq!(p.pull(s, banner, 10).await.status, StatusCode::OK);
+    }
+    let everything = p.all_pages(s, "/gacha/history", "pulls").await;
+    assert_eq!(everything.len(), 40);
+    let token = p.token.as_str();
+    let pages_of_three = |query: &'static str| async move {
+        let (mut seen, mut cursor) = (Vec::new(), None::<String>);
+        loop {
+            let url = match &cursor {
+                Some(c) => format!("/gacha/history?{query}&limit=3&cursor={c}"),
+                None => format!("/gacha/history?{query}&limit=3"),
+            };
+            let r = s.get(&url, Some(token)).await;
+            assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+            let page = r.body["pulls"].as_array().unwrap();
+            assert!(page.len() <= 3);
+            seen.extend(page.iter().map(|x| x["pullId"].as_str().unwrap().to_owned()));
+            match r.body["nextCursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return seen,
+            }
+        }
+    };
+    let expect = |keep: &dyn Fn(&serde_json::Value) -> bool| -> Vec<String> {
+        everything.iter().filter(|x| keep(x)).map(|x| x["pullId"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(pages_of_three("bannerId=equipment").await, expect(&|x| x["bannerId"] == "equipment"));
+    assert_eq!(pages_of_three("rarity=rare").await, expect(&|x| x["item"]["rarity"] == "rare"));
+    assert_eq!(
+        pages_of_three("bannerId=heroes&rarity=super_rare").await,
+        expect(&|x| x["bannerId"] == "heroes" && x["item"]["rarity"] == "super rare")
+    );
+    s.get("/gacha/history?rarity=mythic", Some(&p.token)).await.assert_problem(400, "validation_failed");
+}

@@ -174,12 +174,6 @@ pub fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
     Ok(key.to_owned())
 }
 
-/// The cursor for the next page, if DynamoDB says there is one (string or number sort keys).
-pub fn next_cursor(last_key: Option<&Item>, sort_attr: &str) -> Option<String> {
-    let value = last_key?.get(sort_attr)?;
-    value.as_s().or_else(|_| value.as_n()).ok().map(|v| encode_cursor(v))
-}
-
 /// Runs a Query page for one partition, newest (or highest) first, resuming at `cursor`.
 /// `sort_attr` is the table's sort key; `numeric` says whether it is a number.
 pub async fn page_of(
@@ -190,25 +184,75 @@ pub async fn page_of(
     cursor: Option<&str>,
     limit: i32,
 ) -> Result<(Vec<Item>, Option<String>), ApiError> {
+    page_matching(app, table, partition, sort, cursor, limit, None).await
+}
+
+/// A FilterExpression on a partition's items (applied by DynamoDB after the key condition), with
+/// its attribute names and values.
+pub struct Filter {
+    pub expression: String,
+    pub names: Vec<(String, String)>,
+    pub values: Vec<(String, AttributeValue)>,
+}
+
+/// Queries a filtered page at most this many times to fill it; a sparse filter then answers a
+/// shorter page with its cursor (clients follow `nextCursor` until it is null).
+const FILTERED_QUERIES_PER_PAGE: usize = 10;
+
+/// `page_of`, keeping only items that match `filter`. DynamoDB's `Limit` counts the items it
+/// reads, not those that match, so each query asks for what the page still lacks and resumes
+/// where the last one stopped: the cursor always points at the last item read, never past one.
+pub async fn page_matching(
+    app: &crate::App,
+    table: crate::Table,
+    partition: (&str, &str),
+    sort: (&str, bool),
+    cursor: Option<&str>,
+    limit: i32,
+    filter: Option<&Filter>,
+) -> Result<(Vec<Item>, Option<String>), ApiError> {
     let (pk_name, pk_value) = partition;
     let (sort_attr, numeric) = sort;
-    let mut query = app
-        .db
-        .query()
-        .table_name(app.table(table)?)
-        .key_condition_expression("#pk = :pk")
-        .expression_attribute_names("#pk", pk_name)
-        .expression_attribute_values(":pk", s(pk_value))
-        .scan_index_forward(false)
-        .limit(limit);
-    if let Some(cursor) = cursor {
-        let key = decode_cursor(cursor)?;
-        let key = if numeric { key.parse::<u64>().map(n).map_err(|_| ApiError::InvalidCursor)? } else { s(key) };
-        query = query.exclusive_start_key(pk_name, s(pk_value)).exclusive_start_key(sort_attr, key);
+    let mut start = match cursor {
+        Some(cursor) => {
+            let key = decode_cursor(cursor)?;
+            Some(if numeric { key.parse::<u64>().map(n).map_err(|_| ApiError::InvalidCursor)? } else { s(key) })
+        }
+        None => None,
+    };
+    let mut items = Vec::new();
+    let queries = if filter.is_some() { FILTERED_QUERIES_PER_PAGE } else { 1 };
+    for _ in 0..queries {
+        let mut query = app
+            .db
+            .query()
+            .table_name(app.table(table)?)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", pk_name)
+            .expression_attribute_values(":pk", s(pk_value))
+            .scan_index_forward(false)
+            .limit(limit - items.len() as i32);
+        if let Some(key) = start.take() {
+            query = query.exclusive_start_key(pk_name, s(pk_value)).exclusive_start_key(sort_attr, key);
+        }
+        if let Some(filter) = filter {
+            query = query.filter_expression(&filter.expression);
+            for (name, attribute) in &filter.names {
+                query = query.expression_attribute_names(name, attribute);
+            }
+            for (name, value) in &filter.values {
+                query = query.expression_attribute_values(name, value.clone());
+            }
+        }
+        let out = query.send().await?;
+        items.extend(out.items.unwrap_or_default());
+        start = out.last_evaluated_key.and_then(|mut key| key.remove(sort_attr));
+        if start.is_none() || items.len() as i32 >= limit {
+            break;
+        }
     }
-    let out = query.send().await?;
-    let next = next_cursor(out.last_evaluated_key(), sort_attr);
-    Ok((out.items.unwrap_or_default(), next))
+    let next = start.and_then(|key| key.as_s().or_else(|_| key.as_n()).ok().map(|v| encode_cursor(v)));
+    Ok((items, next))
 }
 
 /// `page_of`, with the items read as typed records.

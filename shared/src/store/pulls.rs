@@ -1,7 +1,8 @@
 //! Pulls table: one record per item drawn, keyed by player and a time-ordered pull id.
 
+use super::{page_matching, Filter};
 use crate::app::{App, Table};
-use crate::domain::gacha::GachaItem;
+use crate::domain::gacha::{GachaItem, Rarity};
 use crate::error::ApiError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
@@ -27,12 +28,40 @@ pub fn put(app: &App, record: &PullRecord) -> Result<TransactWriteItem, ApiError
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
-/// One page of a player's pulls, newest first.
+/// Which of a player's pulls a history page shows.
+#[derive(Debug, Default, Clone)]
+pub struct HistoryFilter {
+    pub banner_id: Option<String>,
+    pub rarity: Option<Rarity>,
+}
+
+/// One page of a player's pulls, newest first, those matching `filter` only.
 pub async fn page(
     app: &App,
     user_id: &str,
+    filter: &HistoryFilter,
     cursor: Option<&str>,
     limit: i32,
 ) -> Result<(Vec<PullRecord>, Option<String>), ApiError> {
-    super::records_page(app, Table::PULLS, ("userId", user_id), ("pullId", false), cursor, limit).await
+    let mut conditions = Vec::new();
+    let mut names = Vec::new();
+    let mut values = Vec::new();
+    if let Some(banner_id) = &filter.banner_id {
+        conditions.push("#banner = :banner");
+        names.push(("#banner".to_owned(), "bannerId".to_owned()));
+        values.push((":banner".to_owned(), super::s(banner_id)));
+    }
+    if let Some(rarity) = filter.rarity {
+        conditions.push("#item.#rarity = :rarity");
+        names.push(("#item".to_owned(), "item".to_owned()));
+        names.push(("#rarity".to_owned(), "rarity".to_owned()));
+        // Stored as the item's serialized rarity ("super rare").
+        let stored = serde_json::to_value(rarity).map_err(ApiError::internal)?;
+        values.push((":rarity".to_owned(), super::s(stored.as_str().unwrap_or_default())));
+    }
+    let filter = (!conditions.is_empty()).then(|| Filter { expression: conditions.join(" AND "), names, values });
+    let (items, next) =
+        page_matching(app, Table::PULLS, ("userId", user_id), ("pullId", false), cursor, limit, filter.as_ref())
+            .await?;
+    Ok((serde_dynamo::from_items(items)?, next))
 }
