@@ -100,6 +100,17 @@ impl Banner {
         if let Some(unknown) = self.featured.iter().find(|id| !self.items.iter().any(|i| &i.id == *id)) {
             return Err(format!("banner {}: featured item {unknown} is not on the banner", self.banner_id));
         }
+        let featured_rarity = |id: &String| self.items.iter().find(|i| &i.id == id).map(|i| i.rarity);
+        let flips = self.pity.as_ref().is_some_and(|p| p.featured_share.is_some());
+        if !self.featured.is_empty()
+            && (!flips || self.featured.iter().any(|id| featured_rarity(id) == Some(Rarity::Rare)))
+        {
+            // Featured items drop only on a won flip: without one, or among rares, they never would.
+            return Err(format!(
+                "banner {}: featured items are super or ultra rares on a banner with a featured flip",
+                self.banner_id
+            ));
+        }
         if let Some(pity) = &self.pity {
             pity.validate(&self.rates)?;
             // A coin flip needs both sides: featured and other ultra rares.

@@ -73,8 +73,9 @@ impl PityRules {
         if !(1..=1_000).contains(&self.hard_pity) || !(1..=self.hard_pity).contains(&self.soft_pity_from) {
             return bad("hard pity is 1-1000 and soft pity starts at or before it");
         }
-        if self.super_rare_every < 2 || base.ultra_rare == 0 || base.super_rare == 0 {
-            return bad("a super rare guarantee of at least 2 pulls, and ultra and super rares that can drop");
+        let guarantee = 2..=self.hard_pity.max(2);
+        if !guarantee.contains(&self.super_rare_every) || base.ultra_rare == 0 || base.super_rare == 0 {
+            return bad("a super rare guarantee of 2 pulls up to hard pity, and ultra and super rares that can drop");
         }
         if self.featured_share.is_some_and(|share| share == 0 || share > BASIS_POINTS) {
             return bad("the featured share is 1-10000 basis points");
@@ -253,21 +254,49 @@ mod tests {
         assert!((featured / odds.ultra_rare - 2.0 / 3.0).abs() < 1e-12, "a 50/50 with a guarantee: two thirds");
     }
 
+    /// Hard pity alone (no soft pity, a 0.01 % base): every run ends by the tenth pull, and most
+    /// runs reach it, so the rule itself is what holds.
+    #[test]
+    fn hard_pity_alone_ends_every_run_at_its_pull() {
+        let rules = PityRules {
+            banner_type: "t".into(),
+            hard_pity: 10,
+            soft_pity_from: 10,
+            soft_pity_step: 0,
+            super_rare_every: 10,
+            featured_share: None,
+        };
+        let base = RarityRates { rare: 9_499, super_rare: 500, ultra_rare: 1 };
+        let run = simulate(&rules, &base, 100_000, 3);
+        assert_eq!(run.longest_without_ultra, 9, "the tenth pull is always an ultra rare");
+        assert!(run.counts[2] >= 9_900, "nearly every ultra rare came from hard pity: {:?}", run.counts);
+        let odds = rules.consolidated(&base);
+        assert!((odds.expected_pulls_to_ultra_rare - 9.9955).abs() < 0.001, "{odds:?}");
+    }
+
     struct Run {
         counts: [u64; 3],
         longest_without_ultra: u32,
         longest_without_super: u32,
-        lost_flip_then_not_featured: u64,
+        /// Ultra rares not featured right after one that was not featured either, judged from
+        /// the outcomes alone (not from the engine's own flag).
+        two_unfeatured_in_a_row: u64,
+        featured_ultra_rares: u64,
     }
 
     fn simulate(rules: &PityRules, base: &RarityRates, pulls: u64, seed: u64) -> Run {
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         let mut state = PityState::default();
-        let mut run =
-            Run { counts: [0; 3], longest_without_ultra: 0, longest_without_super: 0, lost_flip_then_not_featured: 0 };
+        let mut run = Run {
+            counts: [0; 3],
+            longest_without_ultra: 0,
+            longest_without_super: 0,
+            two_unfeatured_in_a_row: 0,
+            featured_ultra_rares: 0,
+        };
         let (mut without_ultra, mut without_super) = (0, 0);
+        let mut last_ultra_featured = true;
         for _ in 0..pulls {
-            let guaranteed = state.featured_guaranteed;
             let outcome =
                 rules.draw(base, &mut state, rng.random_range(0..BASIS_POINTS), rng.random_range(0..BASIS_POINTS));
             run.counts[Rarity::ALL.iter().position(|r| *r == outcome.rarity).unwrap()] += 1;
@@ -275,8 +304,12 @@ mod tests {
             without_super = if outcome.rarity == Rarity::Rare { without_super + 1 } else { 0 };
             run.longest_without_ultra = run.longest_without_ultra.max(without_ultra);
             run.longest_without_super = run.longest_without_super.max(without_super);
-            if guaranteed && outcome.rarity == Rarity::UltraRare && !outcome.featured {
-                run.lost_flip_then_not_featured += 1;
+            if outcome.rarity == Rarity::UltraRare {
+                if !outcome.featured && !last_ultra_featured {
+                    run.two_unfeatured_in_a_row += 1;
+                }
+                run.featured_ultra_rares += u64::from(outcome.featured);
+                last_ultra_featured = outcome.featured;
             }
         }
         run
@@ -289,7 +322,9 @@ mod tests {
         let run = simulate(&rules, &base, 3_000_000, 20261125);
         assert!(run.longest_without_ultra < 90, "{} pulls without an ultra rare", run.longest_without_ultra);
         assert!(run.longest_without_super < 10, "{} pulls without a super rare or better", run.longest_without_super);
-        assert_eq!(run.lost_flip_then_not_featured, 0, "after a lost 50/50 the next ultra rare is featured");
+        assert_eq!(run.two_unfeatured_in_a_row, 0, "after a lost 50/50 the next ultra rare is featured");
+        let share = run.featured_ultra_rares as f64 / run.counts[2] as f64;
+        assert!((share - 2.0 / 3.0).abs() < 0.01, "a 50/50 with a guarantee features two thirds: {share}");
     }
 
     fn chi_square(rules: &PityRules, base: &RarityRates, observed: [u64; 3]) -> f64 {
