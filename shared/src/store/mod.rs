@@ -198,10 +198,13 @@ pub struct Filter {
 /// Queries a filtered page at most this many times to fill it; a sparse filter then answers a
 /// shorter page with its cursor (clients follow `nextCursor` until it is null).
 const FILTERED_QUERIES_PER_PAGE: usize = 10;
+/// Items a filtered query reads at once (DynamoDB's `Limit` counts items read, not matches).
+const FILTERED_READ_BATCH: i32 = 100;
 
 /// `page_of`, keeping only items that match `filter`. DynamoDB's `Limit` counts the items it
-/// reads, not those that match, so each query asks for what the page still lacks and resumes
-/// where the last one stopped: the cursor always points at the last item read, never past one.
+/// reads, not those that match, so a filtered page reads batches of `FILTERED_READ_BATCH` until it
+/// has `limit` matches (then the cursor is the last match returned) or has read ten batches (then
+/// it is the last item read): either way no item is skipped.
 pub async fn page_matching(
     app: &crate::App,
     table: crate::Table,
@@ -231,7 +234,8 @@ pub async fn page_matching(
             .expression_attribute_names("#pk", pk_name)
             .expression_attribute_values(":pk", s(pk_value))
             .scan_index_forward(false)
-            .limit(limit - items.len() as i32);
+            // A filter reads a full batch at once; more matches than the page takes are cut below.
+            .limit(if filter.is_some() { FILTERED_READ_BATCH.max(limit) } else { limit });
         if let Some(key) = start.take() {
             query = query.exclusive_start_key(pk_name, s(pk_value)).exclusive_start_key(sort_attr, key);
         }
@@ -247,7 +251,16 @@ pub async fn page_matching(
         let out = query.send().await?;
         items.extend(out.items.unwrap_or_default());
         start = out.last_evaluated_key.and_then(|mut key| key.remove(sort_attr));
-        if start.is_none() || items.len() as i32 >= limit {
+        if items.len() as i32 > limit {
+            // More matches than the page takes: cut, and resume after the last item returned, so
+            // the matches read past it are read again next time, never skipped.
+            items.truncate(limit as usize);
+            start = items.last().and_then(|item| item.get(sort_attr).cloned());
+        }
+        if items.len() as i32 >= limit {
+            break;
+        }
+        if start.is_none() {
             break;
         }
     }
