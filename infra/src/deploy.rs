@@ -227,8 +227,9 @@ mod tests {
     fn shipped_banners_are_valid_and_cover_heroes_and_equipment() {
         let banners = super::banners().unwrap();
         let ids: Vec<&str> = banners.iter().map(|b| b.banner_id.as_str()).collect();
-        assert_eq!(ids, ["heroes", "equipment"]);
+        assert_eq!(ids, ["heroes", "frost-queen", "equipment"]);
+        assert_eq!(banners[1].kind, platform::domain::gacha::BannerKind::Limited);
         assert!(banners[0].items.iter().all(|i| i.item_type == platform::domain::gacha::ItemType::Hero));
-        assert!(banners[1].items.iter().all(|i| i.item_type == platform::domain::gacha::ItemType::Item));
+        assert!(banners[2].items.iter().all(|i| i.item_type == platform::domain::gacha::ItemType::Item));
     }
 }

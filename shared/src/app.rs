@@ -35,6 +35,8 @@ impl Table {
     pub const APPS: Table = Table("APPS_TABLE");
     pub const PLAY_SESSIONS: Table = Table("PLAY_SESSIONS_TABLE");
     pub const PITY: Table = Table("PITY_TABLE");
+    pub const FAIRNESS: Table = Table("FAIRNESS_TABLE");
+    pub const INVENTORY: Table = Table("INVENTORY_TABLE");
 
     pub fn env_var(self) -> &'static str {
         self.0

@@ -7,8 +7,17 @@ pub fn now_secs() -> u64 {
     OffsetDateTime::now_utc().unix_timestamp().max(0) as u64
 }
 
+pub fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
 pub fn now_rfc3339() -> String {
     OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+}
+
+/// A time as RFC 3339.
+pub fn format(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
 }
 
 /// An epoch second as RFC 3339.

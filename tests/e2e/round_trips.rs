@@ -16,16 +16,20 @@ fn sorted(calls: &[String]) -> Vec<&str> {
 }
 
 #[tokio::test]
-async fn a_pull_reads_wallet_and_pity_together_then_commits_once_and_a_replay_writes_nothing_more() {
+async fn a_pull_reads_wallet_pity_seed_and_inventory_together_then_commits_once_and_a_replay_writes_nothing_more() {
     let s = stack();
     let p = s.new_player().await;
     assert_eq!(p.buy(s, 160 * 3 + 1600 * 2).await.status.as_u16(), 200);
     let counter = CallCounter::default();
     let app = s.counted_app(&counter).await;
-    // The first pull of an instance also reads the banner, before the wallet and pity counters.
+    // The first pull of an instance also reads the banner, before the wallet, pity counters, seed
+    // and inventory; a player's first pull also creates their seed (GetItem finds none, PutItem).
     let warm = gacha_pull::handle(request("/gacha/pull", &p.token, None, json!({})), &app).await.unwrap();
     assert_eq!(warm.status(), 200);
-    assert_eq!(sorted(&counter.take()), ["GetItem", "GetItem", "GetItem", "TransactWriteItems"]);
+    assert_eq!(
+        sorted(&counter.take()),
+        ["GetItem", "GetItem", "GetItem", "GetItem", "PutItem", "Query", "TransactWriteItems"]
+    );
 
     for (key, count) in [("rt-key-one", 1), ("rt-key-ten", 10)] {
         let response = gacha_pull::handle(request("/gacha/pull", &p.token, Some(key), json!({ "count": count })), &app)
@@ -34,8 +38,8 @@ async fn a_pull_reads_wallet_and_pity_together_then_commits_once_and_a_replay_wr
         assert_eq!(response.status(), 200);
         assert_eq!(
             sorted(&counter.take()),
-            ["GetItem", "GetItem", "TransactWriteItems"],
-            "pull x{count}: wallet and pity counters read together, then the transaction"
+            ["GetItem", "GetItem", "GetItem", "Query", "TransactWriteItems"],
+            "pull x{count}: wallet, pity counters, seed and inventory read together, then the transaction"
         );
     }
     let replay = gacha_pull::handle(request("/gacha/pull", &p.token, Some("rt-key-ten"), json!({ "count": 10 })), &app)
@@ -44,7 +48,7 @@ async fn a_pull_reads_wallet_and_pity_together_then_commits_once_and_a_replay_wr
     assert_eq!(replay.status(), 200);
     assert_eq!(
         sorted(&counter.take()),
-        ["GetItem", "GetItem", "TransactWriteItems"],
+        ["GetItem", "GetItem", "GetItem", "Query", "TransactWriteItems"],
         "the cancelled transaction returns the stored answer"
     );
     assert_eq!(p.balance(s).await, 160 + 1600, "the replay moved nothing");

@@ -21,13 +21,21 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let pulls: Vec<_> = records
         .into_iter()
         .map(|r| {
-            json!({
+            let mut pull = json!({
                 "pullId": r.pull_id,
                 "item": r.item,
                 "pulledAt": r.pulled_at,
                 "currencySpent": r.currency_spent,
                 "bannerId": r.banner_id,
-            })
+            });
+            // What recomputes the draw once its seed is revealed (README "Provably fair pulls").
+            if let Some(proof) = r.proof {
+                pull["proof"] = json!(proof);
+            }
+            if let Some(before) = r.pity_before {
+                pull["pityBefore"] = json!(before);
+            }
+            pull
         })
         .collect();
     json_response(200, &json!({ "userId": player.user_id, "pulls": pulls, "nextCursor": next }))

@@ -1,14 +1,18 @@
 //! The pull engine and the banner config it shares with the published odds. Pure: no I/O.
 
+use super::fairness::Rolls;
 use super::pity::{PityRules, PityState};
-use rand::Rng;
+use crate::error::ApiError;
 use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 
 /// Rates are integer basis points so the published odds sum to exactly 100 %.
 pub const BASIS_POINTS: u32 = 10_000;
 pub const MULTI_PULL: u32 = 10;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Ordered from common to rarest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Rarity {
     #[serde(rename = "rare")]
     Rare,
@@ -58,8 +62,10 @@ impl RarityRates {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Banner {
+    /// Optional in an admin's body, which names the banner in its path.
+    #[serde(default)]
     pub banner_id: String,
     pub name: String,
     pub cost_per_pull: u64,
@@ -72,6 +78,32 @@ pub struct Banner {
     /// Pity and the featured guarantee; a banner without them draws at its flat base rates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pity: Option<PityRules>,
+    #[serde(default)]
+    pub kind: BannerKind,
+    /// When pulls open (always open without one).
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<OffsetDateTime>,
+    /// When pulls close (never without one).
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<OffsetDateTime>,
+}
+
+/// A permanent banner, or one that runs for a while with its featured items.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BannerKind {
+    #[default]
+    Standard,
+    Limited,
+}
+
+/// Where a banner is in its schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BannerStatus {
+    Upcoming,
+    Active,
+    Ended,
 }
 
 /// The odds as seed 002 publishes them: percentages per rarity.
@@ -85,6 +117,19 @@ pub struct PublishedChances {
 impl Banner {
     /// A banner the engine can serve: rates sum to 100 % and every rarity that can drop has items.
     pub fn validate(&self) -> Result<(), String> {
+        let slug = |id: &str| {
+            (1..=64).contains(&id.len())
+                && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        };
+        if !slug(&self.banner_id) {
+            return Err(format!("banner id `{}` is not a lowercase slug of 1-64 characters", self.banner_id));
+        }
+        if self.name.trim().is_empty() || self.name.len() > 200 {
+            return Err(format!("banner {}: a name of 1-200 characters", self.banner_id));
+        }
+        if self.items.len() > 200 {
+            return Err(format!("banner {}: at most 200 items", self.banner_id));
+        }
         let sum: u32 = Rarity::ALL.iter().map(|r| self.rates.of(*r)).sum();
         if sum != BASIS_POINTS {
             return Err(format!("banner {}: rates sum to {sum} basis points, not {BASIS_POINTS}", self.banner_id));
@@ -111,6 +156,14 @@ impl Banner {
                 self.banner_id
             ));
         }
+        if let (Some(start), Some(end)) = (self.starts_at, self.ends_at) {
+            if start >= end {
+                return Err(format!("banner {}: it must start before it ends", self.banner_id));
+            }
+        }
+        if self.kind == BannerKind::Limited && self.ends_at.is_none() {
+            return Err(format!("banner {}: a limited banner has an end time", self.banner_id));
+        }
         if let Some(pity) = &self.pity {
             pity.validate(&self.rates)?;
             // A coin flip needs both sides: featured and other ultra rares.
@@ -124,6 +177,32 @@ impl Banner {
         Ok(())
     }
 
+    pub fn status(&self, now: OffsetDateTime) -> BannerStatus {
+        match (self.starts_at, self.ends_at) {
+            (Some(start), _) if now < start => BannerStatus::Upcoming,
+            (_, Some(end)) if now >= end => BannerStatus::Ended,
+            _ => BannerStatus::Active,
+        }
+    }
+
+    /// Pulls are taken only while the banner is active.
+    pub fn ensure_open(&self, now: OffsetDateTime) -> Result<(), ApiError> {
+        let when = |t: Option<OffsetDateTime>| t.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default();
+        let detail = match self.status(now) {
+            BannerStatus::Active => return Ok(()),
+            BannerStatus::Upcoming => format!("banner `{}` opens at {}", self.banner_id, when(self.starts_at)),
+            BannerStatus::Ended => format!("banner `{}` closed at {}", self.banner_id, when(self.ends_at)),
+        };
+        Err(ApiError::Conflict { code: "banner_not_open", detail })
+    }
+
+    /// Whether `next` changes what a draw on this banner does (rates, items, featured items,
+    /// pity, cost), as opposed to its name or schedule.
+    pub fn same_draws_as(&self, next: &Banner) -> bool {
+        (self.cost_per_pull, &self.rates, &self.items, &self.featured, &self.pity)
+            == (next.cost_per_pull, &next.rates, &next.items, &next.featured, &next.pity)
+    }
+
     pub fn chances(&self) -> PublishedChances {
         let pct = |bp: u32| f64::from(bp) / 100.0;
         PublishedChances {
@@ -133,30 +212,51 @@ impl Banner {
         }
     }
 
+    /// The odds as `rarity-chances` and the banner list publish them: seed 002's base `chances`,
+    /// and on banners with pity the consolidated rates those rules really give, the rules, and
+    /// the featured items.
+    pub fn published_odds(&self) -> serde_json::Value {
+        let mut body = serde_json::json!({
+            "chances": self.chances(),
+            "bannerId": self.banner_id,
+            "costPerPull": self.cost_per_pull,
+        });
+        if let Some(rules) = &self.pity {
+            body["consolidatedChances"] = serde_json::json!(rules.consolidated_cached(&self.rates));
+            body["pity"] = serde_json::json!(rules);
+            body["featuredItems"] =
+                serde_json::json!(self.items.iter().filter(|i| self.featured.contains(&i.id)).collect::<Vec<_>>());
+        }
+        body
+    }
+
     /// Total price of `count` pulls, or `None` on overflow.
     pub fn cost_of(&self, count: u32) -> Option<u64> {
         self.cost_per_pull.checked_mul(u64::from(count))
     }
 
-    /// Draws a rarity by its published weight, then an item of that rarity uniformly.
-    pub fn pull<R: Rng + ?Sized>(&self, rng: &mut R) -> &GachaItem {
-        let rarity = self.roll_rarity(rng.random_range(0..BASIS_POINTS));
+    /// Draws a rarity by its published weight, then an item of that rarity uniformly (rounds 0
+    /// and 1 of a fair draw).
+    pub fn pull<R: Rolls + ?Sized>(&self, rolls: &mut R) -> &GachaItem {
+        let rarity = self.roll_rarity(rolls.roll(BASIS_POINTS));
         let pool: Vec<&GachaItem> = self.items.iter().filter(|i| i.rarity == rarity).collect();
-        pool[rng.random_range(0..pool.len())]
+        pool[rolls.roll(pool.len() as u32) as usize]
     }
 
-    /// Draws with the player's pity counters for this banner's type, which it advances; a banner
-    /// without pity rules draws as `pull`.
-    pub fn pull_with_pity<R: Rng + ?Sized>(&self, state: &mut PityState, rng: &mut R) -> &GachaItem {
-        let Some(rules) = &self.pity else { return self.pull(rng) };
-        let outcome =
-            rules.draw(&self.rates, state, rng.random_range(0..BASIS_POINTS), rng.random_range(0..BASIS_POINTS));
+    /// Draws with the player's pity counters for this banner's type, which it advances: round 0
+    /// picks the rarity, round 1 the featured coin, round 2 the item among those of its rarity
+    /// (featured or not), in banner order. A banner without pity rules draws as `pull`.
+    pub fn pull_with_pity<R: Rolls + ?Sized>(&self, state: &mut PityState, rolls: &mut R) -> &GachaItem {
+        let Some(rules) = &self.pity else { return self.pull(rolls) };
+        let roll = rolls.roll(BASIS_POINTS);
+        let flip = rolls.roll(BASIS_POINTS);
+        let outcome = rules.draw(&self.rates, state, roll, flip);
         let of_rarity = |i: &&GachaItem| i.rarity == outcome.rarity;
         let pool: Vec<&GachaItem> =
             self.items.iter().filter(of_rarity).filter(|i| self.featured.contains(&i.id) == outcome.featured).collect();
         // A rarity without featured items (or with only featured ones) draws from all of them.
         let pool = if pool.is_empty() { self.items.iter().filter(of_rarity).collect() } else { pool };
-        pool[rng.random_range(0..pool.len())]
+        pool[rolls.roll(pool.len() as u32) as usize]
     }
 
     /// Maps a roll in 0..10_000 onto the rarity whose band contains it.
@@ -195,6 +295,9 @@ mod tests {
             ],
             featured: vec![],
             pity: None,
+            kind: BannerKind::Standard,
+            starts_at: None,
+            ends_at: None,
         }
     }
 
@@ -217,6 +320,25 @@ mod tests {
         let mut b = banner();
         b.cost_per_pull = 0;
         assert!(b.validate().is_err());
+    }
+
+    #[test]
+    fn a_scheduled_banner_takes_pulls_only_between_its_start_and_end() {
+        let mut b = banner();
+        let now = OffsetDateTime::now_utc();
+        assert!(b.ensure_open(now).is_ok(), "a banner without a schedule is always open");
+        b.kind = BannerKind::Limited;
+        b.starts_at = Some(now + time::Duration::hours(1));
+        b.ends_at = Some(now + time::Duration::days(14));
+        assert_eq!(b.status(now), BannerStatus::Upcoming);
+        assert!(matches!(b.ensure_open(now), Err(ApiError::Conflict { code: "banner_not_open", .. })));
+        assert_eq!(b.status(now + time::Duration::hours(2)), BannerStatus::Active);
+        assert_eq!(b.status(now + time::Duration::days(14)), BannerStatus::Ended, "the end is exclusive");
+        assert!(b.validate().is_ok());
+        b.ends_at = None;
+        assert!(b.validate().unwrap_err().contains("end time"), "a limited banner must end");
+        b.ends_at = b.starts_at;
+        assert!(b.validate().unwrap_err().contains("start before"));
     }
 
     #[test]

@@ -31,6 +31,26 @@ pub enum LedgerKind {
     CurrencyPurchase,
     GachaPull,
     StorePurchase,
+    /// Duplicates past the inventory cap turned into shards (the second currency).
+    DuplicateShards,
+}
+
+/// The currencies the ledger records; each has its own balance its entries sum to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Currency {
+    /// The wallet balance (bought with money).
+    Gems,
+    /// The inventory's shards (from duplicates).
+    Shards,
+}
+
+impl Currency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Currency::Gems => "gems",
+            Currency::Shards => "shards",
+        }
+    }
 }
 
 impl LedgerKind {
@@ -39,6 +59,14 @@ impl LedgerKind {
             LedgerKind::CurrencyPurchase => "currency_purchase",
             LedgerKind::GachaPull => "gacha_pull",
             LedgerKind::StorePurchase => "store_purchase",
+            LedgerKind::DuplicateShards => "duplicate_shards",
+        }
+    }
+
+    pub fn currency(self) -> Currency {
+        match self {
+            LedgerKind::DuplicateShards => Currency::Shards,
+            _ => Currency::Gems,
         }
     }
 
@@ -46,7 +74,7 @@ impl LedgerKind {
     pub fn signed(self, amount: u64) -> i64 {
         let amount = amount as i64;
         match self {
-            LedgerKind::CurrencyPurchase => amount,
+            LedgerKind::CurrencyPurchase | LedgerKind::DuplicateShards => amount,
             LedgerKind::GachaPull | LedgerKind::StorePurchase => -amount,
         }
     }

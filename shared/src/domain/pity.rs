@@ -130,6 +130,22 @@ impl PityRules {
         Outcome { rarity, featured }
     }
 
+    /// `consolidated`, computed once per instance for each distinct pair: the power iteration
+    /// walks hundreds of states thousands of times, and banners change rarely (a changed banner
+    /// is a new key).
+    pub fn consolidated_cached(&self, base: &RarityRates) -> ConsolidatedOdds {
+        use std::sync::{Mutex, OnceLock};
+        type Entry = (PityRules, RarityRates, ConsolidatedOdds);
+        static CACHE: OnceLock<Mutex<Vec<Entry>>> = OnceLock::new();
+        let cache = CACHE.get_or_init(Default::default);
+        if let Some((.., odds)) = cache.lock().expect("odds cache").iter().find(|(r, b, _)| r == self && b == base) {
+            return odds.clone();
+        }
+        let odds = self.consolidated(base);
+        cache.lock().expect("odds cache").push((self.clone(), *base, odds.clone()));
+        odds
+    }
+
     /// The long-run odds these rules give on top of `base`.
     pub fn consolidated(&self, base: &RarityRates) -> ConsolidatedOdds {
         // Ultra rares: a renewal process. survive(n) = P(no ultra rare in the first n pulls).

@@ -6,6 +6,7 @@ pub mod chat;
 pub mod money;
 pub mod password;
 pub mod profile;
+pub mod pull;
 pub mod purchase;
 pub mod registration;
 pub mod roles;

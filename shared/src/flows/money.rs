@@ -45,6 +45,7 @@ pub enum Idempotency<'a> {
     Claim(&'a idempotency::Guard),
 }
 
+#[derive(Clone)]
 pub struct MoneyFlow<'a> {
     pub app: &'a App,
     pub user_id: &'a str,
@@ -125,7 +126,7 @@ impl MoneyFlow<'_> {
     }
 
     /// Refused before any write: but a key used before still gets its first answer.
-    async fn refuse(&self, err: ApiError) -> Result<Value, ApiError> {
+    pub async fn refuse(&self, err: ApiError) -> Result<Value, ApiError> {
         if let Idempotency::Record(guard) = &self.idempotency {
             if let Some(record) = idempotency::load(self.app, guard).await? {
                 return record.replay(guard);

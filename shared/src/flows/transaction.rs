@@ -69,10 +69,17 @@ pub enum Step {
     PlayTimeAdded,
     /// Pity counters moved from the version the pull drew with.
     PityAdvance,
+    /// The fairness nonce moved from the one the pull drew with (same seed).
+    SeedAdvance,
+    /// An inventory count set from the count the pull saw.
+    InventoryChange,
+    /// Shards added to the inventory (unconditional: the ledger entry beside it explains them).
+    ShardsCredit,
 }
 
-/// The refusal of `Step::PityAdvance`: a pull retries on it and never answers it.
-pub const PITY_MOVED: &str = "pity_moved";
+/// The refusal of the steps that hold what a pull drew from (pity counters, the seed's nonce,
+/// inventory counts): a pull retries on it and never answers it.
+pub const DRAW_STATE_MOVED: &str = "draw_state_moved";
 
 /// What a cancelled transaction means, decided from its failed steps.
 #[derive(Debug)]
@@ -141,8 +148,10 @@ impl Step {
             Step::PersonalDataErasure => Verdict::Refused(ApiError::Unauthorized("the account no longer exists")),
             Step::PlaySessionRecord => Verdict::AlreadyDone,
             Step::PlayTimeAdded => conflict("not_owned", "the player does not own this game".into()),
-            // Another pull moved the counters first: the pull draws again from theirs.
-            Step::PityAdvance => conflict(PITY_MOVED, "another pull moved the pity counters; draw again".into()),
+            // Another pull moved what this one drew from first: it draws again from there.
+            Step::PityAdvance | Step::SeedAdvance | Step::InventoryChange => {
+                conflict(DRAW_STATE_MOVED, "another pull moved the state this one drew from; draw again".into())
+            }
             Step::EmailVerified => {
                 Verdict::Refused(ApiError::Unauthorized("the address changed since this link was mailed"))
             }
@@ -155,7 +164,8 @@ impl Step {
             | Step::Message
             | Step::InboxUpdate
             | Step::SessionOpening
-            | Step::RefreshTokenIssue => Verdict::Refused(ApiError::internal(format!("{self:?}: a fresh id collided"))),
+            | Step::RefreshTokenIssue
+            | Step::ShardsCredit => Verdict::Refused(ApiError::internal(format!("{self:?}: a fresh id collided"))),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use super::s;
 use crate::app::{App, Table};
-use crate::domain::gacha::Banner;
+use crate::domain::gacha::{Banner, BannerStatus};
 use crate::error::ApiError;
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +11,7 @@ const PARTITION: &str = "banner";
 /// The banner seed 002's single-pool endpoints use when no `bannerId` is given.
 pub const DEFAULT_BANNER: &str = "heroes";
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct BannerItem {
     partition: String,
     #[serde(rename = "bannerId")]
@@ -88,6 +88,63 @@ pub async fn put(app: &App, banner: &Banner) -> Result<(), ApiError> {
         .send()
         .await?;
     Ok(())
+}
+
+/// What an admin's schedule did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheduled {
+    Created,
+    Updated,
+}
+
+/// Creates or changes a banner for an admin. Once a banner has opened, what its draws do (rates,
+/// items, featured items, pity, cost) is fixed: players pulled on those published odds and
+/// verify past pulls against them; its name and schedule may still change. The write is
+/// conditioned on the record read, so two admins cannot interleave.
+pub async fn schedule(app: &App, banner: &Banner, now: time::OffsetDateTime) -> Result<Scheduled, ApiError> {
+    banner.validate().map_err(|detail| ApiError::Validation { field: None, detail })?;
+    let table = app.table(Table::BANNERS)?;
+    let out = app
+        .db
+        .get_item()
+        .table_name(table)
+        .key("partition", s(PARTITION))
+        .key("bannerId", s(&banner.banner_id))
+        .consistent_read(true)
+        .send()
+        .await?;
+    let current: Option<BannerItem> = out.item.map(serde_dynamo::from_item).transpose()?;
+    if let Some(current) = &current {
+        let old = decode(current.clone())?;
+        if old.status(now) != BannerStatus::Upcoming && !old.same_draws_as(banner) {
+            return Err(ApiError::Conflict {
+                code: "banner_rules_locked",
+                detail: format!(
+                    "banner `{}` has opened: only its name and schedule may change, not its rates, items, pity or cost",
+                    banner.banner_id
+                ),
+            });
+        }
+    }
+    let item = BannerItem {
+        partition: PARTITION.into(),
+        banner_id: banner.banner_id.clone(),
+        config: serde_json::to_string(banner).map_err(ApiError::internal)?,
+    };
+    let put = app.db.put_item().table_name(table).set_item(Some(serde_dynamo::to_item(item)?));
+    let put = match &current {
+        Some(current) => {
+            put.condition_expression("config = :seen").expression_attribute_values(":seen", s(&current.config))
+        }
+        None => put.condition_expression("attribute_not_exists(bannerId)"),
+    };
+    if !super::applied(put.send().await)? {
+        return Err(ApiError::Conflict {
+            code: "banner_changed",
+            detail: format!("banner `{}` was changed by another request; read it and try again", banner.banner_id),
+        });
+    }
+    Ok(if current.is_some() { Scheduled::Updated } else { Scheduled::Created })
 }
 
 /// A banner id from a client: short lowercase slug, or a 400 before any lookup.

@@ -2,7 +2,9 @@
 
 use super::{page_matching, Filter};
 use crate::app::{App, Table};
+use crate::domain::fairness::DrawProof;
 use crate::domain::gacha::{GachaItem, Rarity};
+use crate::domain::pity::PityState;
 use crate::error::ApiError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
@@ -16,6 +18,25 @@ pub struct PullRecord {
     pub item: GachaItem,
     pub currency_spent: u64,
     pub pulled_at: String,
+    /// Seed commitment, client seed and nonce of the draw (pulls before fairness have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<DrawProof>,
+    /// The pity counters the draw started from, on banners with pity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pity_before: Option<PityState>,
+}
+
+/// One of the player's pulls, by id.
+pub async fn get(app: &App, user_id: &str, pull_id: &str) -> Result<Option<PullRecord>, ApiError> {
+    let out = app
+        .db
+        .get_item()
+        .table_name(app.table(Table::PULLS)?)
+        .key("userId", super::s(user_id))
+        .key("pullId", super::s(pull_id))
+        .send()
+        .await?;
+    Ok(out.item.map(serde_dynamo::from_item).transpose()?)
 }
 
 pub fn put(app: &App, record: &PullRecord) -> Result<TransactWriteItem, ApiError> {
