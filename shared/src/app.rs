@@ -37,6 +37,7 @@ impl Table {
     pub const PITY: Table = Table("PITY_TABLE");
     pub const FAIRNESS: Table = Table("FAIRNESS_TABLE");
     pub const INVENTORY: Table = Table("INVENTORY_TABLE");
+    pub const SPENDING: Table = Table("SPENDING_TABLE");
 
     pub fn env_var(self) -> &'static str {
         self.0
@@ -61,7 +62,9 @@ pub struct App {
 /// Non-table settings template.yaml may give a function.
 pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
 pub const CHAT_DELIVERY_QUEUE_URL: &str = "CHAT_DELIVERY_QUEUE_URL";
-pub const SETTINGS: [&str; 2] = [EVENT_BUS_NAME, CHAT_DELIVERY_QUEUE_URL];
+/// Minors' spending bands (`domain::minors::SpendingRules::from_setting`).
+pub const MINOR_SPENDING_LIMITS: &str = "MINOR_SPENDING_LIMITS";
+pub const SETTINGS: [&str; 3] = [EVENT_BUS_NAME, CHAT_DELIVERY_QUEUE_URL, MINOR_SPENDING_LIMITS];
 
 impl App {
     /// Reads the environment the function's template entry declares. Endpoints come from the

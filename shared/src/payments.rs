@@ -8,6 +8,7 @@
 //! provider key and credits it, once.
 
 use crate::app::{App, Table};
+use crate::domain::minors;
 use crate::domain::money::{self, LedgerKind};
 use crate::error::ApiError;
 use crate::flows::{Idempotency, MoneyFlow, Step, WalletChange};
@@ -178,12 +179,20 @@ pub async fn buy_gems<P: PaymentProvider>(
     let request = purchase.request_json();
     let key = key.map_or_else(|| format!("auto-{}", uuid::Uuid::new_v4()), str::to_owned);
     let guard = idempotency::Guard::new(user_id, OPERATION, &key, &request);
-    let (claim, seen) =
-        tokio::join!(idempotency::claim(app, &guard, OPERATION, user_id, &request), wallet::read(app, user_id));
+    let (claim, seen, profile) = tokio::join!(
+        idempotency::claim(app, &guard, OPERATION, user_id, &request),
+        wallet::read(app, user_id),
+        store::accounts::profile(app, user_id)
+    );
     if let Err(existing) = claim? {
         return existing.replay(&guard);
     }
     let seen = seen?;
+    let birth_date = profile?.and_then(|(_, profile)| profile.birth_date);
+    if let Err(refused) = reserve_allowance(app, user_id, &guard, birth_date.as_deref(), purchase.gems).await {
+        idempotency::forget(app, &guard.record_key).await?;
+        return Err(refused);
+    }
     let price = money::price_in_pence(purchase.gems);
     let mut last_failure = String::new();
     for attempt in 0..CHARGE_ATTEMPTS {
@@ -193,6 +202,7 @@ pub async fn buy_gems<P: PaymentProvider>(
                 return credit_charge(app, &guard, user_id, purchase.gems, &charge_id, seen).await;
             }
             Ok(ChargeOutcome::Declined { reason }) => {
+                store::spending::release(app, user_id, &guard.record_key).await?;
                 idempotency::forget(app, &guard.record_key).await?;
                 return Err(ApiError::PaymentDeclined(reason));
             }
@@ -204,6 +214,32 @@ pub async fn buy_gems<P: PaymentProvider>(
     }
     idempotency::release(app, &guard.record_key).await?;
     Err(ApiError::Unavailable(format!("payment provider: {last_failure}")))
+}
+
+/// For a minor (README "Minors' spending limits"): checks the purchase against their age band
+/// and reserves it in the month's total, before any charge. Adults and players without a birth
+/// date pass untouched.
+async fn reserve_allowance(
+    app: &App,
+    user_id: &str,
+    guard: &idempotency::Guard,
+    birth_date: Option<&str>,
+    gems: u64,
+) -> Result<(), ApiError> {
+    let today = crate::clock::today();
+    let rules = minors::SpendingRules::from_setting(app.setting(crate::app::MINOR_SPENDING_LIMITS).ok())
+        .map_err(ApiError::internal)?;
+    let allowance = rules.allowance(minors::age_of(birth_date, today));
+    minors::check_top_up(allowance, gems)?;
+    let minors::Allowance::Capped { monthly, .. } = allowance else { return Ok(()) };
+    let month = minors::month_of(today);
+    match store::spending::reserve(app, user_id, &guard.record_key, &month, gems, monthly).await? {
+        store::spending::Reserved::Yes => Ok(()),
+        store::spending::Reserved::OverCap => {
+            let spent = store::spending::spent(app, user_id, &month).await?;
+            Err(minors::monthly_limit_reached(monthly, gems, monthly.saturating_sub(spent)))
+        }
+    }
 }
 
 /// A charge is credited only for what it charged: a mismatch is left pending for an operator.
@@ -261,7 +297,10 @@ pub async fn reconcile<P: PaymentProvider>(app: &App, provider: &P) -> Result<us
                 credit_charge(app, &guard, user_id, gems, &charge_id, seen).await?;
                 credited += 1;
             }
-            _ => idempotency::forget(app, &key).await?,
+            _ => {
+                store::spending::release(app, user_id, &key).await?;
+                idempotency::forget(app, &key).await?
+            }
         }
     }
     Ok(credited)

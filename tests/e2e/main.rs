@@ -14,6 +14,7 @@ mod gacha_journey;
 mod game_credentials;
 mod hardening;
 mod inventory;
+mod minors;
 mod money;
 mod pity;
 mod profiles;

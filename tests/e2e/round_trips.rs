@@ -86,9 +86,13 @@ async fn buying_gems_claims_charges_and_credits_in_one_transaction() {
             .unwrap();
     assert_eq!(response.status(), 200);
     let calls = counter.take();
-    assert_eq!(sorted(&calls[..2]), ["GetItem", "PutItem"], "the key's claim and the wallet read, in parallel");
-    assert_eq!(calls[2..4], ["GetItem", "PutItem"], "the sandbox provider looks the charge up, then records it");
-    assert_eq!(calls[4..], ["TransactWriteItems"]);
+    assert_eq!(
+        sorted(&calls[..3]),
+        ["GetItem", "GetItem", "PutItem"],
+        "the key's claim, the wallet and the profile (birth date) read, in parallel; an adult reserves nothing"
+    );
+    assert_eq!(calls[3..5], ["GetItem", "PutItem"], "the sandbox provider looks the charge up, then records it");
+    assert_eq!(calls[5..], ["TransactWriteItems"]);
 }
 
 #[tokio::test]

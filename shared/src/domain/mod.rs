@@ -6,6 +6,7 @@ pub mod chat;
 pub mod fairness;
 pub mod gacha;
 pub mod inventory;
+pub mod minors;
 pub mod money;
 pub mod oauth;
 pub mod pity;

@@ -18,6 +18,7 @@ pub mod play_sessions;
 pub mod pulls;
 pub mod rate_limit;
 pub mod sessions;
+pub mod spending;
 pub mod wallet;
 
 use crate::error::ApiError;
