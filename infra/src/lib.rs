@@ -8,6 +8,7 @@ pub mod faults;
 pub mod gateway;
 pub mod pollers;
 pub mod runtime;
+pub mod sockets;
 pub mod streams;
 pub mod template;
 
@@ -36,17 +37,31 @@ impl LocalApi {
         log_dir: Option<PathBuf>,
         max_instances: usize,
         extra_env: Vec<(String, String)>,
+        socket_url: Option<String>,
     ) -> Result<LocalApi> {
         let template = template::Template::load(template_path, params)?;
         let mut passthrough = aws_passthrough();
         passthrough.extend(extra_env);
-        let runtime =
-            runtime::Runtime::new(&template, runtime::RuntimeOptions { bin_dir, log_dir, max_instances, passthrough });
+        let runtime = runtime::Runtime::new(
+            &template,
+            runtime::RuntimeOptions { bin_dir, log_dir, max_instances, passthrough, socket_url },
+        );
         Ok(LocalApi { template, runtime })
     }
 
-    /// Serves the template's routes on `api`, and the Lambda Invoke API on `invoke` if given.
-    pub async fn serve(self, api: tokio::net::TcpListener, invoke: Option<tokio::net::TcpListener>) -> Result<()> {
+    /// Serves the template's routes on `api`, the Lambda Invoke API on `invoke` and the WebSocket
+    /// API (with its management endpoint) on `socket`, each if given.
+    pub async fn serve(
+        self,
+        api: tokio::net::TcpListener,
+        invoke: Option<tokio::net::TcpListener>,
+        socket: Option<tokio::net::TcpListener>,
+    ) -> Result<()> {
+        if let Some(socket) = socket {
+            let router = sockets::router(&self.template, self.runtime.clone());
+            let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+            tokio::spawn(async move { axum::serve(socket, service).await });
+        }
         gateway::serve(api, invoke, &self.template, self.runtime).await
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! Options: --template PATH (template.yaml), --param Name=Value (repeatable), --param-file PATH
 //! (Name=Value lines; for secrets, which on a command line anyone can read in `ps`), --port N
-//! (3000), --invoke-port N (the Lambda Invoke API; off unless given), --bin-dir DIR
+//! (3000), --invoke-port N (the Lambda Invoke API; off unless given), --socket-port N (the
+//! WebSocket API and its @connections endpoint; off unless given), --bin-dir DIR
 //! (target/debug), --log-dir DIR, --max-instances N (8).
 
 use anyhow::{bail, Context, Result};
@@ -18,6 +19,7 @@ struct Options {
     params: HashMap<String, String>,
     port: u16,
     invoke_port: Option<u16>,
+    socket_port: Option<u16>,
     bin_dir: PathBuf,
     log_dir: Option<PathBuf>,
     max_instances: usize,
@@ -33,6 +35,7 @@ fn parse_args() -> Result<Options> {
         params: HashMap::new(),
         port: 3000,
         invoke_port: None,
+        socket_port: None,
         bin_dir: "target/debug".into(),
         log_dir: None,
         max_instances: 8,
@@ -63,6 +66,7 @@ fn parse_args() -> Result<Options> {
             }
             "--port" => options.port = value.parse()?,
             "--invoke-port" => options.invoke_port = Some(value.parse()?),
+            "--socket-port" => options.socket_port = Some(value.parse()?),
             "--bin-dir" => options.bin_dir = value.into(),
             "--log-dir" => options.log_dir = Some(value.into()),
             "--max-instances" => options.max_instances = value.parse()?,
@@ -83,7 +87,16 @@ async fn main() -> Result<()> {
             println!("created {} tables and loaded the banners", template.tables.len());
         }
         "serve" => {
-            let api = infra::LocalApi::new(&options.template, &options.params, options.bin_dir, options.log_dir, options.max_instances, Vec::new())?;
+            // The WebSocket API's address is known before the functions start: they are given it.
+            let socket = match options.socket_port {
+                Some(port) => Some(tokio::net::TcpListener::bind(("127.0.0.1", port)).await?),
+                None => None,
+            };
+            let socket_url = socket.as_ref().map(|l| l.local_addr().map(|a| format!("http://{a}"))).transpose()?;
+            let api = infra::LocalApi::new(&options.template, &options.params, options.bin_dir, options.log_dir, options.max_instances, Vec::new(), socket_url.clone())?;
+            if let Some(url) = &socket_url {
+                println!("WebSocket API on {} ({} routes)", url.replace("http://", "ws://"), api.template.socket_routes.len());
+            }
             let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
             println!("local API on http://{} serving {} routes", listener.local_addr()?, api.template.functions.iter().map(|f| f.routes.len()).sum::<usize>());
             let invoke = match options.invoke_port {
@@ -94,7 +107,7 @@ async fn main() -> Result<()> {
                 }
                 None => None,
             };
-            api.serve(listener, invoke).await?;
+            api.serve(listener, invoke, socket).await?;
         }
         "grant-role" => {
             // `infra grant-role USERNAME admin`: how the first admin comes to be (no endpoint can).
@@ -120,7 +133,7 @@ async fn main() -> Result<()> {
                 println!("{key}={value}");
             }
         }
-        _ => bail!("usage: infra deploy|serve|env FUNCTION [--template template.yaml] [--param Name=Value] [--param-file PATH] [--port 3000] [--invoke-port N] [--bin-dir target/debug] [--log-dir DIR]"),
+        _ => bail!("usage: infra deploy|serve|env FUNCTION [--template template.yaml] [--param Name=Value] [--param-file PATH] [--port 3000] [--invoke-port N] [--socket-port N] [--bin-dir target/debug] [--log-dir DIR]"),
     }
     Ok(())
 }

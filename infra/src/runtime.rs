@@ -59,6 +59,18 @@ pub struct RuntimeOptions {
     pub max_instances: usize,
     /// Environment passed through from ours on top of the template's (AWS endpoint, region, keys).
     pub passthrough: Vec<(String, String)>,
+    /// The local WebSocket API's management endpoint, given to functions in place of the
+    /// `https://{api}.execute-api...` URL their template environment builds.
+    pub socket_url: Option<String>,
+}
+
+/// A template environment value as a local function gets it: an execute-api URL (only the
+/// WebSocket API's management endpoint is one) becomes the local socket endpoint.
+fn localized<'a>(value: &'a str, socket_url: Option<&'a str>) -> &'a str {
+    match socket_url {
+        Some(local) if value.contains(".execute-api.") => local,
+        _ => value,
+    }
 }
 
 /// Who may poll and answer: one running function process.
@@ -171,7 +183,7 @@ impl Runtime {
         // Only what Lambda would give: the template's variables, the runtime's own, and AWS access.
         command
             .env_clear()
-            .envs(&f.environment)
+            .envs(f.environment.iter().map(|(k, v)| (k, localized(v, self.options.socket_url.as_deref()))))
             .envs(self.options.passthrough.iter().cloned())
             .env("AWS_LAMBDA_RUNTIME_API", api)
             .env("AWS_LAMBDA_FUNCTION_NAME", &f.binary)
@@ -310,8 +322,13 @@ mod tests {
 
     fn runtime() -> Arc<Runtime> {
         let template = Template::parse("Resources: {}", &HashMap::new()).expect("empty template");
-        let options =
-            RuntimeOptions { bin_dir: PathBuf::new(), log_dir: None, max_instances: 1, passthrough: Vec::new() };
+        let options = RuntimeOptions {
+            bin_dir: PathBuf::new(),
+            log_dir: None,
+            max_instances: 1,
+            passthrough: Vec::new(),
+            socket_url: None,
+        };
         Runtime::new(&template, options)
     }
 

@@ -127,6 +127,15 @@ pub struct Table {
     pub stream_view_type: Option<String>,
 }
 
+/// A route of the WebSocket API (`AWS::ApiGatewayV2::Route` on an `AWS_PROXY` integration).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SocketRoute {
+    /// `$connect`, `$disconnect`, `$default`, or an action name.
+    pub route_key: String,
+    /// The binary of the function its integration invokes.
+    pub function: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Template {
     pub functions: Vec<Function>,
@@ -139,6 +148,8 @@ pub struct Template {
     pub email_identities: Vec<String>,
     pub kms_keys: Vec<KmsKey>,
     pub managed_policies: Vec<ManagedPolicy>,
+    /// The WebSocket API's routes (its route selection is `$request.body.action`).
+    pub socket_routes: Vec<SocketRoute>,
 }
 
 /// How references resolve outside CloudFormation: parameters from overrides or their defaults,
@@ -300,6 +311,7 @@ impl Template {
             email_identities: vec![],
             kms_keys: vec![],
             managed_policies: vec![],
+            socket_routes: vec![],
         };
         for (id, resource) in resources {
             let id = id.as_str().unwrap_or_default();
@@ -320,8 +332,22 @@ impl Template {
                 Some("AWS::IAM::ManagedPolicy") => {
                     template.managed_policies.push(parse_managed_policy(id, &props, &resolver)?)
                 }
+                Some("AWS::ApiGatewayV2::Route") => {
+                    template.socket_routes.push(parse_socket_route(id, &props, resources)?)
+                }
+                Some("AWS::ApiGatewayV2::Api") => {
+                    let selection = props.get("RouteSelectionExpression").and_then(Value::as_str);
+                    if selection != Some(ROUTE_SELECTION) {
+                        bail!("{id}: the local WebSocket API supports RouteSelectionExpression {ROUTE_SELECTION} only");
+                    }
+                }
                 _ => {}
             }
+        }
+        for route in &mut template.socket_routes {
+            let function = template.functions.iter().find(|f| f.logical_id == route.function);
+            route.function =
+                function.with_context(|| format!("route {} targets no function", route.route_key))?.binary.clone();
         }
         Ok(template)
     }
@@ -446,8 +472,44 @@ fn referenced_resource(value: &Value, resolver: &Resolver) -> Result<String> {
         };
         return first.ok_or_else(|| anyhow!("Fn::GetAtt takes [resource, attribute]"));
     }
+    // An ARN built with Fn::Sub (`...:${WebSocketApi}/${WebSocketStage}/POST/@connections/*`)
+    // grants on the first resource it names.
+    let named = sub_names(value).into_iter().map(|n| n.split('.').next().unwrap_or_default().to_owned());
+    if let Some(resource) = named.into_iter().find(|n| resolver.resources.contains_key(n.as_str())) {
+        return Ok(resource);
+    }
     let resolved = resolver.resolve(value)?;
     logical_id_of_arn(&resolved, resolver.resources).ok_or_else(|| anyhow!("cannot tell which resource {resolved} is"))
+}
+
+/// How the WebSocket API picks a message's route: the `action` field of its JSON body.
+pub const ROUTE_SELECTION: &str = "$request.body.action";
+
+/// The names `${...}` of an `Fn::Sub` string.
+fn sub_names(value: &Value) -> Vec<String> {
+    let Some(text) = value.get("Fn::Sub").and_then(Value::as_str) else { return vec![] };
+    text.split("${").skip(1).filter_map(|rest| rest.split_once('}')).map(|(name, _)| name.to_owned()).collect()
+}
+
+/// A route: its key and (as a logical id, resolved to a binary by the caller) the function its
+/// integration's `IntegrationUri` (`...functions/${XFunction.Arn}/invocations`) invokes.
+fn parse_socket_route(id: &str, props: &Value, resources: &serde_yaml::Mapping) -> Result<SocketRoute> {
+    let route_key = props.get("RouteKey").and_then(Value::as_str).with_context(|| format!("{id} has no RouteKey"))?;
+    let target = props.get("Target").with_context(|| format!("{id} has no Target"))?;
+    let integration = sub_names(target)
+        .into_iter()
+        .find(|name| resources.contains_key(name.as_str()))
+        .with_context(|| format!("{id}: Target is integrations/${{Integration}}"))?;
+    let uri = resources
+        .get(integration.as_str())
+        .and_then(|r| r.get("Properties"))
+        .and_then(|p| p.get("IntegrationUri"))
+        .with_context(|| format!("{integration} has no IntegrationUri"))?;
+    let function = sub_names(uri)
+        .into_iter()
+        .find_map(|name| name.strip_suffix(".Arn").map(str::to_owned))
+        .with_context(|| format!("{integration}: IntegrationUri names no ${{Function.Arn}}"))?;
+    Ok(SocketRoute { route_key: route_key.to_owned(), function })
 }
 
 /// `Policy::template` of a `Ref` to one of the template's managed policies.
@@ -802,6 +864,27 @@ mod tests {
     }
 
     #[test]
+    fn the_websocket_routes_reach_their_functions_through_their_integrations() {
+        let template = repo_template();
+        let routes: Vec<(&str, &str)> =
+            template.socket_routes.iter().map(|r| (r.route_key.as_str(), r.function.as_str())).collect();
+        for expected in [
+            ("$connect", "socket-connect"),
+            ("$disconnect", "socket-disconnect"),
+            ("$default", "socket-default"),
+            ("selectBanner", "socket-select-banner"),
+            ("pull", "socket-pull"),
+        ] {
+            assert!(routes.contains(&expected), "{expected:?} in {routes:?}");
+        }
+        // Pushing functions may manage connections of the API they are given the endpoint of.
+        let pull = template.function("socket-pull").unwrap();
+        assert!(pull.environment["WEBSOCKET_ENDPOINT"].contains(".execute-api."));
+        let policy = template.managed_policies.iter().find(|p| p.logical_id == "SocketPushPolicy").unwrap();
+        assert_eq!(policy.grants, [("execute-api:ManageConnections".to_string(), "WebSocketApi".to_string())]);
+    }
+
+    #[test]
     fn a_missing_required_parameter_is_an_error() {
         let text = "Parameters:\n  Needed:\n    Type: String\nGlobals:\n  Function:\n    Environment:\n      Variables:\n        X:\n          Ref: Needed\nResources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: functions/f\n";
         let err = Template::parse(text, &HashMap::new()).unwrap_err();
@@ -816,9 +899,14 @@ mod tests {
         for f in &template.functions {
             let path = events.join(format!("{}.json", f.binary));
             let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing", path.display()));
+            let socket_route = template.socket_routes.iter().find(|r| r.function == f.binary);
             if let Some(route) = f.routes.first() {
                 let event: aws_lambda_events::apigw::ApiGatewayV2httpRequest = serde_json::from_str(&text).unwrap();
                 assert_eq!(event.route_key.as_deref(), Some(format!("{} {}", route.method, route.path).as_str()));
+            } else if let Some(route) = socket_route {
+                let event: aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest =
+                    serde_json::from_str(&text).unwrap();
+                assert_eq!(event.request_context.route_key.as_deref(), Some(route.route_key.as_str()), "{}", f.binary);
             } else {
                 serde_json::from_str::<serde_json::Value>(&text).unwrap();
             }

@@ -38,6 +38,7 @@ impl Table {
     pub const FAIRNESS: Table = Table("FAIRNESS_TABLE");
     pub const INVENTORY: Table = Table("INVENTORY_TABLE");
     pub const SPENDING: Table = Table("SPENDING_TABLE");
+    pub const CONNECTIONS: Table = Table("CONNECTIONS_TABLE");
 
     pub fn env_var(self) -> &'static str {
         self.0
@@ -57,6 +58,8 @@ pub struct App {
     tables: HashMap<String, String>,
     tokens: Result<Tokens, String>,
     settings: HashMap<&'static str, String>,
+    /// The WebSocket API's `@connections` client, for functions given `WEBSOCKET_ENDPOINT`.
+    sockets: Option<aws_sdk_apigatewaymanagement::Client>,
 }
 
 /// Non-table settings template.yaml may give a function.
@@ -64,7 +67,19 @@ pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
 pub const CHAT_DELIVERY_QUEUE_URL: &str = "CHAT_DELIVERY_QUEUE_URL";
 /// Minors' spending bands (`domain::minors::SpendingRules::from_setting`).
 pub const MINOR_SPENDING_LIMITS: &str = "MINOR_SPENDING_LIMITS";
-pub const SETTINGS: [&str; 3] = [EVENT_BUS_NAME, CHAT_DELIVERY_QUEUE_URL, MINOR_SPENDING_LIMITS];
+/// The WebSocket API's management endpoint (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`).
+pub const WEBSOCKET_ENDPOINT: &str = "WEBSOCKET_ENDPOINT";
+pub const SETTINGS: [&str; 4] = [EVENT_BUS_NAME, CHAT_DELIVERY_QUEUE_URL, MINOR_SPENDING_LIMITS, WEBSOCKET_ENDPOINT];
+
+/// The `@connections` client for `endpoint`, if the function has one.
+fn sockets_client(
+    config: &aws_config::SdkConfig,
+    endpoint: Option<&String>,
+) -> Option<aws_sdk_apigatewaymanagement::Client> {
+    let endpoint = endpoint?;
+    let config = aws_sdk_apigatewaymanagement::config::Builder::from(config).endpoint_url(endpoint).build();
+    Some(aws_sdk_apigatewaymanagement::Client::from_conf(config))
+}
 
 impl App {
     /// Reads the environment the function's template entry declares. Endpoints come from the
@@ -72,8 +87,10 @@ impl App {
     pub async fn from_env() -> App {
         let config = sdk_config().await;
         let tables = std::env::vars().filter(|(k, _)| Table::is_table_var(k)).collect();
-        let settings = SETTINGS.iter().filter_map(|name| Some((*name, std::env::var(name).ok()?))).collect();
+        let settings: HashMap<&'static str, String> =
+            SETTINGS.iter().filter_map(|name| Some((*name, std::env::var(name).ok()?))).collect();
         App {
+            sockets: sockets_client(&config, settings.get(WEBSOCKET_ENDPOINT)),
             db: aws_sdk_dynamodb::Client::new(&config),
             sqs: aws_sdk_sqs::Client::new(&config),
             events: aws_sdk_eventbridge::Client::new(&config),
@@ -92,6 +109,7 @@ impl App {
     ) -> App {
         let config = sdk_config().await;
         App {
+            sockets: sockets_client(&config, settings.get(WEBSOCKET_ENDPOINT)),
             db,
             sqs: aws_sdk_sqs::Client::new(&config),
             events: aws_sdk_eventbridge::Client::new(&config),
@@ -111,6 +129,13 @@ impl App {
     pub fn with_sqs_client(mut self, sqs: aws_sdk_sqs::Client) -> App {
         self.sqs = sqs;
         self
+    }
+
+    /// The `@connections` client, or 500 for a function the template gave no WebSocket endpoint.
+    pub fn sockets(&self) -> Result<&aws_sdk_apigatewaymanagement::Client, ApiError> {
+        self.sockets
+            .as_ref()
+            .ok_or_else(|| ApiError::internal(format!("{WEBSOCKET_ENDPOINT} is not configured for this function")))
     }
 
     pub fn setting(&self, name: &'static str) -> Result<&str, ApiError> {
@@ -135,6 +160,17 @@ impl App {
     pub async fn authenticate(&self, req: &lambda_http::Request) -> Result<Player, ApiError> {
         let token = crate::auth::bearer_token(req)?;
         self.tokens()?.verify(token).await
+    }
+
+    /// The player of a WebSocket handshake: the bearer token, or (browsers cannot set headers on
+    /// a WebSocket) the `token` query parameter.
+    pub async fn authenticate_socket(&self, req: &lambda_http::Request) -> Result<Player, ApiError> {
+        match crate::http::query_param(req, "token") {
+            Some(token) if req.headers().get(http::header::AUTHORIZATION).is_none() => {
+                self.tokens()?.verify(&token).await
+            }
+            _ => self.authenticate(req).await,
+        }
     }
 
     /// An app acting for a player ("Sign in with the platform"), or 401.

@@ -117,7 +117,8 @@ impl ApiError {
         }
     }
 
-    pub fn to_response(&self, request_id: &str) -> http::Response<lambda_http::Body> {
+    /// The problem+json body (RFC 9457) the client is shown, over HTTP or in a socket error frame.
+    pub fn problem(&self, request_id: &str) -> serde_json::Value {
         let status = self.status();
         let mut problem = json!({
             "type": format!("https://game-platform.dev/problems/{}", self.code()),
@@ -133,6 +134,12 @@ impl ApiError {
         if let ApiError::SecondFactorRequired { challenge } = self {
             problem["challenge"] = json!(challenge);
         }
+        problem
+    }
+
+    pub fn to_response(&self, request_id: &str) -> http::Response<lambda_http::Body> {
+        let status = self.status();
+        let problem = self.problem(request_id);
         let mut builder = http::Response::builder().status(status).header("content-type", "application/problem+json");
         match self {
             ApiError::TooManyRequests { retry_after_secs } => {

@@ -212,6 +212,11 @@ pub fn idempotency_key(req: &Request) -> Result<Option<String>, ApiError> {
         return Ok(None);
     };
     let key = value.to_str().map_err(|_| ApiError::InvalidIdempotencyKey("Idempotency-Key must be printable ASCII"))?;
+    checked_idempotency_key(key).map(Some)
+}
+
+/// An idempotency key from a header or a socket frame: 8-128 characters of `[A-Za-z0-9-_.:]`.
+pub fn checked_idempotency_key(key: &str) -> Result<String, ApiError> {
     let valid =
         (8..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
     if !valid {
@@ -219,5 +224,5 @@ pub fn idempotency_key(req: &Request) -> Result<Option<String>, ApiError> {
             "Idempotency-Key must be 8-128 characters of letters, digits, '-', '_', '.' or ':' (a UUID is ideal)",
         ));
     }
-    Ok(Some(key.to_owned()))
+    Ok(key.to_owned())
 }

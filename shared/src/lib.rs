@@ -13,6 +13,7 @@ pub mod mail;
 pub mod outbox;
 pub mod payments;
 pub mod queue;
+pub mod sockets;
 pub mod store;
 pub mod telemetry;
 pub mod tokens;

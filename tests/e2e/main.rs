@@ -22,6 +22,7 @@ mod roles;
 mod round_trips;
 mod sessions;
 mod sign_in_with_platform;
+mod sockets;
 mod store;
 mod token_keys;
 mod two_factor;

@@ -15,6 +15,8 @@ pub struct Stack {
     pub base_url: String,
     /// The Lambda Invoke API, on its own port (the public one does not serve it).
     pub invoke_url: String,
+    /// The WebSocket API (`ws://...`), whose functions push through its @connections endpoint.
+    pub socket_url: String,
     pub template: Template,
     /// The functions reach EventBridge through this switchable proxy (the bus can be "down").
     pub bus: std::sync::Arc<infra::faults::Proxy>,
@@ -93,19 +95,36 @@ pub fn stack() -> &'static Stack {
             runtime.block_on(async move {
                 let bus = infra::faults::Proxy::start(emulator_addr("EVENTBRIDGE")).await.expect("bus proxy");
                 let extra_env = vec![("AWS_ENDPOINT_URL_EVENTBRIDGE".to_string(), bus.url())];
-                let api = infra::LocalApi::new(&template_path, &params, bin_dir, Some(log_dir), 16, extra_env)
-                    .expect("local API");
+                let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let socket_addr = socket.local_addr().unwrap();
+                let api = infra::LocalApi::new(
+                    &template_path,
+                    &params,
+                    bin_dir,
+                    Some(log_dir),
+                    16,
+                    extra_env,
+                    Some(format!("http://{socket_addr}")),
+                )
+                .expect("local API");
                 infra::deploy::deploy(&deploy_template).await.expect("deploy to the emulators");
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 let invoke = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send((listener.local_addr().unwrap(), invoke.local_addr().unwrap(), bus)).unwrap();
-                api.serve(listener, Some(invoke)).await.unwrap();
+                tx.send((listener.local_addr().unwrap(), invoke.local_addr().unwrap(), socket_addr, bus)).unwrap();
+                api.serve(listener, Some(invoke), Some(socket)).await.unwrap();
             });
         });
         // The first deploy loads the 27,075-game catalog (about 30 s on an idle machine, more on a
         // busy one); later ones find it loaded. A deadline, not a wait.
-        let (addr, invoke, bus) = rx.recv_timeout(std::time::Duration::from_secs(300)).expect("local API started");
-        Stack { base_url: format!("http://{addr}"), invoke_url: format!("http://{invoke}"), template, bus }
+        let (addr, invoke, socket, bus) =
+            rx.recv_timeout(std::time::Duration::from_secs(300)).expect("local API started");
+        Stack {
+            base_url: format!("http://{addr}"),
+            invoke_url: format!("http://{invoke}"),
+            socket_url: format!("ws://{socket}"),
+            template,
+            bus,
+        }
     })
 }
 
@@ -116,15 +135,16 @@ pub fn serve_with_params(params: &[(&str, &str)]) -> String {
     let params: HashMap<String, String> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let bin_dir = repo_root().join("target/debug");
     let log_dir = repo_root().join(".local/logs/tests-overridden");
-    let api = infra::LocalApi::new(&repo_root().join("template.yaml"), &params, bin_dir, Some(log_dir), 4, Vec::new())
-        .expect("local API");
+    let api =
+        infra::LocalApi::new(&repo_root().join("template.yaml"), &params, bin_dir, Some(log_dir), 4, Vec::new(), None)
+            .expect("local API");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(listener.local_addr().unwrap()).unwrap();
-            api.serve(listener, None).await.unwrap();
+            api.serve(listener, None, None).await.unwrap();
         });
     });
     format!("http://{}", rx.recv_timeout(std::time::Duration::from_secs(30)).expect("local API started"))

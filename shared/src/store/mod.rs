@@ -5,6 +5,7 @@ pub mod apps;
 pub mod banners;
 pub mod catalog;
 pub mod chat;
+pub mod connections;
 pub mod fairness;
 pub mod idempotency;
 pub mod inventory;

@@ -25,9 +25,19 @@ pub fn notification_for(detail_type: &str, detail: &Value) -> Option<(String, St
     }
 }
 
-/// Stores the notification for one EventBridge event (as delivered through SQS). Returns whether
-/// it was new. A malformed event is an error, so it is retried and ends in the dead-letter queue.
-pub async fn store(app: &App, event: &Value) -> Result<bool, ApiError> {
+/// A notification stored for a player.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub user_id: String,
+    /// As `GET /notifications` shows it.
+    pub notification: Value,
+    /// Whether this delivery stored it (a redelivered event finds it stored).
+    pub new: bool,
+}
+
+/// Stores the notification for one EventBridge event (as delivered through SQS). A malformed
+/// event is an error, so it is retried and ends in the dead-letter queue.
+pub async fn store(app: &App, event: &Value) -> Result<Stored, ApiError> {
     let detail_type = event["detail-type"].as_str().ok_or_else(|| ApiError::internal("event has no detail-type"))?;
     let detail = &event["detail"];
     if detail["version"].as_u64() != Some(u64::from(crate::outbox::DETAIL_VERSION)) {
@@ -38,21 +48,28 @@ pub async fn store(app: &App, event: &Value) -> Result<bool, ApiError> {
         return Err(ApiError::internal(format!("no notification for a {detail_type} event")));
     };
     let now = crate::clock::now_secs();
+    let item: super::Item = [
+        ("userId", s(&user_id)),
+        ("notificationId", s(event_id)),
+        ("type", s(detail_type)),
+        ("title", s(&title)),
+        ("data", s(detail.to_string())),
+        ("createdAt", s(detail["occurredAt"].as_str().unwrap_or_default())),
+        ("expiresAt", n(now + RETENTION_SECS)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let notification = notification_json(&item);
     let result = app
         .db
         .put_item()
         .table_name(app.table(Table::NOTIFICATIONS)?)
-        .item("userId", s(&user_id))
-        .item("notificationId", s(event_id))
-        .item("type", s(detail_type))
-        .item("title", s(&title))
-        .item("data", s(detail.to_string()))
-        .item("createdAt", s(detail["occurredAt"].as_str().unwrap_or_default()))
-        .item("expiresAt", n(now + RETENTION_SECS))
+        .set_item(Some(item))
         .condition_expression("attribute_not_exists(notificationId)")
         .send()
         .await;
-    super::applied(result)
+    Ok(Stored { user_id, notification, new: super::applied(result)? })
 }
 
 /// One page of a player's notifications, newest first, as clients read them.

@@ -81,6 +81,39 @@ impl Latencies {
     }
 }
 
+/// Round trips on one WebSocket connection: a `pull` frame out, its `pullResult` frame back
+/// (other pushes, such as balance frames, are skipped). p50 and p99 after 10 warm-up.
+async fn socket_round_trips(s: &Stack, player: &Player, n: usize) -> anyhow::Result<(f64, f64)> {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    anyhow::ensure!(player.buy(s, 160 * (n as u64 + 10)).await.status == 200, "funding the socket player failed");
+    let url = format!("{}/?token={}", s.socket_url, player.token);
+    let (mut socket, _) = tokio_tungstenite::connect_async(url.as_str()).await?;
+    let mut millis = Vec::with_capacity(n);
+    for i in 0..n + 10 {
+        let frame = json!({ "action": "pull", "bannerId": "heroes", "idempotencyKey": format!("bench-socket-{i}-{}", player.user_id) });
+        let started = Instant::now();
+        socket.send(Message::text(frame.to_string())).await?;
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(30), socket.next())
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("the socket closed"))??;
+            let Message::Text(text) = message else { continue };
+            let answer: serde_json::Value = serde_json::from_str(&text)?;
+            match answer["type"].as_str() {
+                Some("pullResult") => break,
+                Some("error") => anyhow::bail!("socket pull failed: {answer}"),
+                _ => continue,
+            }
+        }
+        if i >= 10 {
+            millis.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    millis.sort_by(f64::total_cmp);
+    Ok((percentile(&millis, 50.0), percentile(&millis, 99.0)))
+}
+
 async fn warm_latency_table(s: &'static Stack, n: usize) -> anyhow::Result<Latencies> {
     let mut money = Vec::new();
     println!("\n### Warm latency through the local API ({n} sequential requests after 10 warm-up)\n");
@@ -103,9 +136,11 @@ async fn warm_latency_table(s: &'static Stack, n: usize) -> anyhow::Result<Laten
         })
         .await?;
         let name = if count == 1 { "pull x1" } else { "pull x10" };
-        print(&format!("POST /gacha/pull (x{count})"), latency);
+        print(&format!("POST /gacha/pull (x{count}, with pity, fairness and inventory)"), latency);
         money.push((name, latency.0));
     }
+
+    print("WebSocket pull x1 (pull frame -> pullResult frame)", socket_round_trips(s, player, n).await?);
 
     let latency = warm_latency(n, |i| {
         let key = format!("bench-buy-gems-{i}-{}", player.user_id);

@@ -1,0 +1,20 @@
+//! WebSocket `$default`: every frame no route takes (not JSON, no `action`, an unknown action)
+//! gets an `error` frame back and changes nothing.
+
+use lambda_http::Request;
+use platform::http::HttpResult;
+use platform::{sockets, ApiError, App};
+
+/// The actions the socket takes (its template routes besides `$connect`, `$disconnect`, `$default`).
+const ACTIONS: &str = "selectBanner, pull";
+
+pub async fn handle(req: Request, app: &App) -> HttpResult {
+    sockets::answer(req, app, "$default", "error", |_, frame| async move {
+        let detail = match frame.get("action").and_then(|a| a.as_str()) {
+            Some(action) => format!("unknown action `{action}`; the actions are {ACTIONS}"),
+            None => format!("a frame is a JSON object whose `action` is one of {ACTIONS}"),
+        };
+        Err::<serde_json::Value, _>(ApiError::Validation { field: Some("action".into()), detail })
+    })
+    .await
+}

@@ -1,0 +1,94 @@
+//! Connections table: one item per open WebSocket connection (who it is, what banner it chose),
+//! with an index by player to push to every device. Items expire (TTL) after API Gateway's
+//! two-hour connection limit, so a connection whose `$disconnect` never ran cannot linger; a push
+//! to a gone connection deletes it at once.
+
+use super::{get_s, n, s};
+use crate::app::{App, Table};
+use crate::error::ApiError;
+
+const BY_USER: &str = "byUser";
+/// API Gateway closes a WebSocket connection after two hours; ten minutes of slack.
+const LIFETIME_SECS: u64 = 2 * 3600 + 600;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    pub connection_id: String,
+    pub user_id: String,
+    pub selected_banner: Option<String>,
+}
+
+pub async fn open(app: &App, connection_id: &str, user_id: &str) -> Result<(), ApiError> {
+    let now = crate::clock::now_secs();
+    app.db
+        .put_item()
+        .table_name(app.table(Table::CONNECTIONS)?)
+        .item("connectionId", s(connection_id))
+        .item("userId", s(user_id))
+        .item("connectedAt", s(crate::clock::rfc3339(now)))
+        .item("expiresAt", n(now + LIFETIME_SECS))
+        .send()
+        .await?;
+    Ok(())
+}
+
+pub async fn get(app: &App, connection_id: &str) -> Result<Option<Connection>, ApiError> {
+    let out = app
+        .db
+        .get_item()
+        .table_name(app.table(Table::CONNECTIONS)?)
+        .key("connectionId", s(connection_id))
+        .send()
+        .await?;
+    let now = crate::clock::now_secs();
+    Ok(out.item.filter(|i| super::get_n::<u64>(i, "expiresAt").is_some_and(|at| at > now)).map(|item| Connection {
+        connection_id: connection_id.to_owned(),
+        user_id: get_s(&item, "userId").unwrap_or_default().to_owned(),
+        selected_banner: get_s(&item, "selectedBanner").map(str::to_owned),
+    }))
+}
+
+pub async fn close(app: &App, connection_id: &str) -> Result<(), ApiError> {
+    app.db
+        .delete_item()
+        .table_name(app.table(Table::CONNECTIONS)?)
+        .key("connectionId", s(connection_id))
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// Remembers the banner a connection chose; `false` if the connection is gone.
+pub async fn select_banner(app: &App, connection_id: &str, banner_id: &str) -> Result<bool, ApiError> {
+    let result = app
+        .db
+        .update_item()
+        .table_name(app.table(Table::CONNECTIONS)?)
+        .key("connectionId", s(connection_id))
+        .update_expression("SET selectedBanner = :banner")
+        .condition_expression("attribute_exists(connectionId)")
+        .expression_attribute_values(":banner", s(banner_id))
+        .send()
+        .await;
+    super::applied(result)
+}
+
+/// The ids of a player's open connections (every device).
+pub async fn of_player(app: &App, user_id: &str) -> Result<Vec<String>, ApiError> {
+    let out = app
+        .db
+        .query()
+        .table_name(app.table(Table::CONNECTIONS)?)
+        .index_name(BY_USER)
+        .key_condition_expression("userId = :user")
+        .expression_attribute_values(":user", s(user_id))
+        .send()
+        .await?;
+    let now = crate::clock::now_secs();
+    Ok(out
+        .items()
+        .iter()
+        .filter(|i| super::get_n::<u64>(i, "expiresAt").is_some_and(|at| at > now))
+        .filter_map(|i| get_s(i, "connectionId").map(str::to_owned))
+        .collect())
+}

@@ -1,0 +1,73 @@
+"""A game client on the WebSocket API, with the `websockets` library (not our code).
+
+usage: socket_client.py URL TOKEN SCENARIO
+  journey     connect with the token as a bearer header, select a banner, pull ten, and wait for
+              the pull's result and the balance push
+  refused     connect without a token, then with a forged one: both handshakes must be refused
+  bad-frames  connect with ?token=, send frames no action takes, and collect the error frames
+Prints what it saw as JSON.
+"""
+import asyncio
+import json
+import sys
+import time
+import uuid
+
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+URL, TOKEN, SCENARIO = sys.argv[1], sys.argv[2], sys.argv[3]
+DEADLINE_SECS = 60
+
+
+async def next_frame(ws, wanted, deadline):
+    """The next frame whose type (and, for balance pushes, cause) is `wanted`; others are kept."""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no {wanted} frame in time")
+        frame = json.loads(await asyncio.wait_for(ws.recv(), left))
+        if wanted(frame):
+            return frame
+
+
+async def journey():
+    deadline = time.monotonic() + DEADLINE_SECS
+    async with connect(URL, additional_headers={"Authorization": f"Bearer {TOKEN}"}) as ws:
+        await ws.send(json.dumps({"action": "selectBanner", "bannerId": "equipment"}))
+        selected = await next_frame(ws, lambda f: f["type"] in ("bannerSelected", "error"), deadline)
+        key = f"socket-{uuid.uuid4()}"
+        await ws.send(json.dumps({"action": "pull", "count": 10, "idempotencyKey": key}))
+        result = await next_frame(ws, lambda f: f["type"] in ("pullResult", "error"), deadline)
+        balance = await next_frame(ws, lambda f: f["type"] == "balance" and f.get("cause") == "PullCompleted", deadline)
+        # The same key again replays the first answer and moves nothing.
+        await ws.send(json.dumps({"action": "pull", "count": 10, "idempotencyKey": key}))
+        replay = await next_frame(ws, lambda f: f["type"] in ("pullResult", "error"), deadline)
+    return {"selected": selected, "pullResult": result, "balance": balance, "replay": replay}
+
+
+async def refused():
+    statuses = []
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+        try:
+            async with connect(URL, additional_headers=headers):
+                statuses.append(101)
+        except InvalidStatus as e:
+            statuses.append(e.response.status_code)
+    return {"statuses": statuses}
+
+
+async def bad_frames():
+    deadline = time.monotonic() + DEADLINE_SECS
+    frames = ["not json", json.dumps({"action": "dance"}), json.dumps({"action": "pull", "count": 3}),
+              json.dumps({"action": "selectBanner"}), json.dumps({"action": "pull", "bannerId": "no-such-banner"})]
+    errors = []
+    async with connect(f"{URL}/?token={TOKEN}") as ws:
+        for frame in frames:
+            # One at a time: frames are independent invocations with no order between them.
+            await ws.send(frame)
+            errors.append(await next_frame(ws, lambda f: True, deadline))
+    return {"errors": errors}
+
+
+print(json.dumps(asyncio.run({"journey": journey, "refused": refused, "bad-frames": bad_frames}[SCENARIO]())))
