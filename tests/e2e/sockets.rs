@@ -68,3 +68,44 @@ async fn handshakes_without_a_valid_token_are_refused_and_bad_frames_get_error_f
     assert_eq!(p.balance(s).await, 1_000, "bad frames moved no gems");
     assert!(p.all_pages(s, "/gacha/history", "pulls").await.is_empty());
 }
+
+#[tokio::test]
+async fn a_banner_that_opened_is_announced_once_to_every_open_connection() {
+    use futures::StreamExt;
+    let s = stack();
+    let p = s.new_player().await;
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async(format!("{}/?token={}", s.socket_url, p.token).as_str()).await.unwrap();
+    let admin = s.new_player().await;
+    platform_tests::grant_role(&admin.username, "admin");
+    let id = format!("opened-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let now = time::OffsetDateTime::now_utc();
+    let at = |d: time::Duration| (now + d).format(&time::format_description::well_known::Rfc3339).unwrap();
+    let banner = serde_json::json!({
+        "name": "Announced", "kind": "limited", "startsAt": at(time::Duration::minutes(-1)),
+        "endsAt": at(time::Duration::days(1)), "costPerPull": 100,
+        "rates": { "rare": 10_000, "superRare": 0, "ultraRare": 0 },
+        "items": [{ "id": "hero-ashen-knight", "name": "Ashen Knight", "type": "hero", "rarity": "rare" }]
+    });
+    let path = format!("/admin/gacha/banners/{id}");
+    let r = s.call(reqwest::Method::PUT, &path, Some(&admin.token), &[], Some(&banner.to_string())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+
+    let scheduled = serde_json::json!({ "detail-type": "Scheduled Event", "source": "aws.events", "detail": {} });
+    let announced =
+        |run: &Value| run["announced"].as_array().unwrap().contains(&Value::from(format!("{id} bannerOpened")));
+    let first = s.invoke("banner-announcements", &scheduled).await;
+    assert!(announced(&first), "{first}");
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let frame = tokio::time::timeout_at(deadline, socket.next()).await.expect("an announcement in time");
+        let text = frame.unwrap().unwrap().into_text().unwrap();
+        let frame: Value = serde_json::from_str(&text).unwrap();
+        if frame["type"] == "bannerOpened" && frame["bannerId"] == id.as_str() {
+            assert_eq!(frame["banner"]["status"], "active");
+            break;
+        }
+    }
+    let again = s.invoke("banner-announcements", &scheduled).await;
+    assert!(!announced(&again), "each opening is announced once: {again}");
+}

@@ -147,6 +147,22 @@ pub async fn schedule(app: &App, banner: &Banner, now: time::OffsetDateTime) -> 
     Ok(if current.is_some() { Scheduled::Updated } else { Scheduled::Created })
 }
 
+/// Claims the announcement that banner `banner_id` did `kind` (opened, closed) at `at`: `true`
+/// for the first claimant only. Announcements live in their own partition of this table.
+pub async fn claim_announcement(app: &App, banner_id: &str, kind: &str, at: &str) -> Result<bool, ApiError> {
+    let result = app
+        .db
+        .put_item()
+        .table_name(app.table(Table::BANNERS)?)
+        .item("partition", s("announcement"))
+        .item("bannerId", s(format!("{banner_id}#{kind}#{at}")))
+        .item("announcedAt", s(crate::clock::now_rfc3339()))
+        .condition_expression("attribute_not_exists(bannerId)")
+        .send()
+        .await;
+    super::applied(result)
+}
+
 /// A banner id from a client: short lowercase slug, or a 400 before any lookup.
 pub fn checked_id(raw: &str) -> Result<String, ApiError> {
     let ok =

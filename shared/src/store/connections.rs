@@ -92,3 +92,31 @@ pub async fn of_player(app: &App, user_id: &str) -> Result<Vec<String>, ApiError
         .filter_map(|i| get_s(i, "connectionId").map(str::to_owned))
         .collect())
 }
+
+/// Every open connection's id, for a broadcast (a Scan: broadcasts are rare, connections few
+/// per player).
+pub async fn all(app: &App) -> Result<Vec<String>, ApiError> {
+    let now = crate::clock::now_secs();
+    let mut ids = Vec::new();
+    let mut start = None;
+    loop {
+        let out = app
+            .db
+            .scan()
+            .table_name(app.table(Table::CONNECTIONS)?)
+            .projection_expression("connectionId, expiresAt")
+            .set_exclusive_start_key(start)
+            .send()
+            .await?;
+        ids.extend(
+            out.items()
+                .iter()
+                .filter(|i| super::get_n::<u64>(i, "expiresAt").is_some_and(|at| at > now))
+                .filter_map(|i| get_s(i, "connectionId").map(str::to_owned)),
+        );
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            return Ok(ids);
+        }
+    }
+}
