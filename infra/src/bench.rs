@@ -27,6 +27,8 @@ pub struct Handler<'a> {
     pub program: &'a Path,
     pub args: &'a [&'a str],
     pub function: &'a Function,
+    /// The local WebSocket API's endpoint, given in place of the template's execute-api URL.
+    pub socket_url: Option<&'a str>,
 }
 
 /// One cold start: a fresh process, one invocation of its sample event, time to its response.
@@ -80,7 +82,7 @@ async fn one_cold_start(handler: &Handler<'_>, event: Bytes) -> Result<(Duration
     let mut child = tokio::process::Command::new(handler.program)
         .args(handler.args)
         .env_clear()
-        .envs(&function.environment)
+        .envs(function.environment.iter().map(|(k, v)| (k, crate::runtime::localized(v, handler.socket_url))))
         .envs(crate::aws_passthrough())
         .env("AWS_LAMBDA_RUNTIME_API", format!("http://{addr}"))
         .env("AWS_LAMBDA_FUNCTION_NAME", &function.binary)
@@ -129,12 +131,13 @@ pub async fn cold_starts(
     bin_dir: &Path,
     events_dir: &Path,
     runs: usize,
+    socket_url: Option<&str>,
 ) -> Result<Vec<ColdStart>> {
     let mut out = Vec::new();
     for function in &template.functions {
         let binary = bin_dir.join(&function.binary);
         let event = Bytes::from(std::fs::read(events_dir.join(format!("{}.json", function.binary)))?);
-        let handler = Handler { program: &binary, args: &[], function };
+        let handler = Handler { program: &binary, args: &[], function, socket_url };
         out.push(cold_start(&function.binary, &handler, event, runs).await?);
     }
     Ok(out)

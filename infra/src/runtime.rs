@@ -66,7 +66,7 @@ pub struct RuntimeOptions {
 
 /// A template environment value as a local function gets it: an execute-api URL (only the
 /// WebSocket API's management endpoint is one) becomes the local socket endpoint.
-fn localized<'a>(value: &'a str, socket_url: Option<&'a str>) -> &'a str {
+pub fn localized<'a>(value: &'a str, socket_url: Option<&'a str>) -> &'a str {
     match socket_url {
         Some(local) if value.contains(".execute-api.") => local,
         _ => value,

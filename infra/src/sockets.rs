@@ -116,8 +116,12 @@ async fn connect(
     if !query.is_empty() {
         event["queryStringParameters"] = Value::Object(query);
     }
-    // The upgrade happens only if `$connect` answers 2xx, as on API Gateway.
-    let answer = api.invoke("$connect", &event).await;
+    // The upgrade happens only if `$connect` answers 2xx, as on API Gateway (which admits every
+    // handshake when there is no `$connect` route).
+    let answer = match api.routes.contains_key("$connect") {
+        true => api.invoke("$connect", &event).await,
+        false => Some(json!({ "statusCode": 200 })),
+    };
     let status = answer.as_ref().and_then(|a| a["statusCode"].as_u64()).unwrap_or(500);
     if !(200..300).contains(&status) {
         let body = answer.and_then(|a| a["body"].as_str().map(str::to_owned)).unwrap_or_default();
@@ -146,6 +150,8 @@ async fn serve_connection(
                 break;
             }
         }
+        // Flushes the reply to a client's Close (queued by the reader) and ends the handshake.
+        sink.close().await.ok();
     });
     let mut close_code = 1006;
     while let Some(Ok(message)) = stream.next().await {
@@ -166,8 +172,9 @@ async fn serve_connection(
         event["requestContext"]["messageId"] = json!(uuid::Uuid::new_v4().simple().to_string());
         tokio::spawn(async move { api.invoke(&route, &event).await });
     }
+    // Dropping the connection's sender ends the writer, which completes the close.
     api.connections.lock().expect("connections").remove(&connection_id);
-    writer.abort();
+    tokio::time::timeout(std::time::Duration::from_secs(5), writer).await.ok();
     let mut event = event("$disconnect", "DISCONNECT", &connection_id, connected_at, &source_ip);
     event["requestContext"]["disconnectStatusCode"] = json!(close_code);
     api.invoke("$disconnect", &event).await;

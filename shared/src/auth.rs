@@ -35,6 +35,8 @@ pub fn verify_password(stored: Option<&str>, password: &str) -> bool {
 pub struct Player {
     pub user_id: String,
     pub session_id: Option<String>,
+    /// When the token that authenticated the request expires (epoch seconds).
+    pub expires_at: u64,
 }
 
 /// The token of `Authorization: Bearer <token>`. The scheme name is case-insensitive

@@ -202,7 +202,7 @@ pub async fn buy_gems<P: PaymentProvider>(
                 return credit_charge(app, &guard, user_id, purchase.gems, &charge_id, seen).await;
             }
             Ok(ChargeOutcome::Declined { reason }) => {
-                store::spending::release(app, user_id, &guard.record_key).await?;
+                store::spending::release(app, user_id, &guard).await?;
                 idempotency::forget(app, &guard.record_key).await?;
                 return Err(ApiError::PaymentDeclined(reason));
             }
@@ -227,13 +227,17 @@ async fn reserve_allowance(
     gems: u64,
 ) -> Result<(), ApiError> {
     let today = crate::clock::today();
+    let age = minors::age_of(birth_date, today);
+    if age.is_none_or(|age| age >= minors::ADULT_AGE) {
+        return Ok(()); // adults never depend on the bands' setting
+    }
     let rules = minors::SpendingRules::from_setting(app.setting(crate::app::MINOR_SPENDING_LIMITS).ok())
         .map_err(ApiError::internal)?;
-    let allowance = rules.allowance(minors::age_of(birth_date, today));
+    let allowance = rules.allowance(age);
     minors::check_top_up(allowance, gems)?;
     let minors::Allowance::Capped { monthly, .. } = allowance else { return Ok(()) };
     let month = minors::month_of(today);
-    match store::spending::reserve(app, user_id, &guard.record_key, &month, gems, monthly).await? {
+    match store::spending::reserve(app, user_id, guard, &month, gems, monthly).await? {
         store::spending::Reserved::Yes => Ok(()),
         store::spending::Reserved::OverCap => {
             let spent = store::spending::spent(app, user_id, &month).await?;
@@ -289,6 +293,11 @@ pub async fn reconcile<P: PaymentProvider>(app: &App, provider: &P) -> Result<us
         };
         let request: Value = serde_json::from_str(request).map_err(ApiError::internal)?;
         let guard = idempotency::Guard { record_key: key.clone(), request_hash: record.request_hash.clone() };
+        // Hold the claim first: a client retrying the same key meanwhile is told it is in progress
+        // instead of racing this run (crediting, releasing its reservation or forgetting it).
+        if !idempotency::take_over(app, &record).await? {
+            continue;
+        }
         match provider.lookup(&guard.external_key()).await.map_err(|e| ApiError::Unavailable(e.0))? {
             Some(ChargeOutcome::Succeeded { charge_id, amount_pence }) => {
                 let gems = request["amount"].as_u64().ok_or_else(|| ApiError::internal("claim has no amount"))?;
@@ -298,7 +307,7 @@ pub async fn reconcile<P: PaymentProvider>(app: &App, provider: &P) -> Result<us
                 credited += 1;
             }
             _ => {
-                store::spending::release(app, user_id, &key).await?;
+                store::spending::release(app, user_id, &guard).await?;
                 idempotency::forget(app, &key).await?
             }
         }

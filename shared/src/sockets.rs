@@ -41,7 +41,7 @@ pub async fn push(app: &App, connection_id: &str, frame: &Value) -> Result<Pushe
     match sent {
         Ok(_) => Ok(Pushed::Delivered),
         Err(err) if err.as_service_error().is_some_and(|e| e.is_gone_exception()) => {
-            connections::close(app, connection_id).await?;
+            connections::forget_gone(app, connection_id).await?;
             Ok(Pushed::Gone)
         }
         Err(err) => Err(ApiError::Unavailable(format!("@connections: {err:?}"))),
@@ -106,6 +106,10 @@ where
         let connection = connections::get(app, &connection_id)
             .await?
             .ok_or(ApiError::Unauthorized("this connection is not signed in; connect again"))?;
+        // Acting needs a live token, as over HTTP: reconnect with a fresh one (pushes go on).
+        if connection.authorized_until <= crate::clock::now_secs() {
+            return Err(ApiError::Unauthorized("the token this connection signed in with has expired; connect again"));
+        }
         handler(connection, frame_body(&req)?).await
     }
     .await;
@@ -124,6 +128,6 @@ where
             problem
         }
     };
-    push(app, &connection_id, &frame).await?;
-    crate::http::json_response(200, &json!({ "delivered": true }))
+    let pushed = push(app, &connection_id, &frame).await?;
+    crate::http::json_response(200, &json!({ "delivered": pushed == Pushed::Delivered }))
 }

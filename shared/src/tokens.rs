@@ -262,7 +262,7 @@ impl Tokens {
     /// The player a token signed by one of the published keys names, or 401.
     pub async fn verify(&self, token: &str) -> Result<crate::auth::Player, ApiError> {
         let claims = self.verified_claims(token, &self.validation).await?;
-        Ok(crate::auth::Player { user_id: claims.sub, session_id: claims.sid })
+        Ok(crate::auth::Player { user_id: claims.sub, session_id: claims.sid, expires_at: claims.exp })
     }
 
     /// The game server a server token names, or 401 (a player's token is not one).

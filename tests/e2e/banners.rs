@@ -43,7 +43,8 @@ async fn scheduled_banners_are_listed_open_only_in_their_window_and_locked_once_
     grant_role(&admin.username, "admin");
     let suffix = &uuid::Uuid::new_v4().simple().to_string()[..8];
     let (open, coming) = (format!("open-{suffix}"), format!("coming-{suffix}"));
-    let r = schedule(s, &admin, &open, &limited(Duration::minutes(-1), Duration::days(14))).await;
+    let opened = limited(Duration::minutes(-1), Duration::days(14));
+    let r = schedule(s, &admin, &open, &opened).await;
     assert_eq!((r.status, r.body["status"].as_str()), (StatusCode::CREATED, Some("active")), "{:?}", r.body);
     let r = schedule(s, &admin, &coming, &limited(Duration::hours(1), Duration::days(21))).await;
     assert_eq!((r.status, r.body["status"].as_str()), (StatusCode::CREATED, Some("upcoming")), "{:?}", r.body);
@@ -69,12 +70,23 @@ async fn scheduled_banners_are_listed_open_only_in_their_window_and_locked_once_
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["pity"]["bannerType"], "heroes", "the limited banner shares the heroes counters");
 
-    // Open: its draws are fixed, its schedule is not.
-    let mut changed = limited(Duration::minutes(-1), Duration::days(14));
+    // Open: its draws and start are fixed, for good; its end is not.
+    let mut changed = opened.clone();
     changed["rates"] = json!({ "rare": 9_500, "superRare": 450, "ultraRare": 50 });
     let r = schedule(s, &admin, &open, &changed).await;
     assert_eq!((r.status, r.body["code"].as_str()), (StatusCode::CONFLICT, Some("banner_rules_locked")));
-    let r = schedule(s, &admin, &open, &limited(Duration::minutes(-1), Duration::days(7))).await;
+    let mut reopened = opened.clone();
+    reopened["startsAt"] = json!(at(Duration::days(1)));
+    reopened["endsAt"] = json!(at(Duration::days(30)));
+    let r = schedule(s, &admin, &open, &reopened).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("banner_rules_locked")),
+        "moving an opened banner's start into the future would unlock its rules"
+    );
+    let mut shorter = opened.clone();
+    shorter["endsAt"] = json!(at(Duration::days(7)));
+    let r = schedule(s, &admin, &open, &shorter).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     // Upcoming: anything may change.
     let r = schedule(s, &admin, &coming, &changed).await;

@@ -31,10 +31,13 @@ fn python_check(banner: &Value, seed: &Value, pulls: &[Value]) -> Value {
 async fn pulls_recompute_from_the_revealed_seed_in_python_and_a_changed_seed_breaks_the_commitment() {
     let s = stack();
     let p = funded(s, 22 * 160 + 11 * 100).await;
-    // The commitment is published before the first draw, with the client seed the player chose.
+    // The seed the player's client seed will go with is committed to before they choose it.
+    let announced = s.get("/gacha/fairness", Some(&p.token)).await.body["active"]["nextCommitment"].clone();
     let r = s.post("/gacha/fairness/rotate", Some(&p.token), &json!({ "clientSeed": "lucky-7" })).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let committed = r.body["active"]["commitment"].as_str().unwrap().to_owned();
+    assert_eq!(announced, committed.as_str(), "the promoted seed is the one committed to before the client seed");
+    assert!(r.body["active"].get("serverSeed").is_none() && r.body["active"].get("nextServerSeed").is_none());
     assert_eq!(r.body["active"]["clientSeed"], "lucky-7");
     assert_eq!(r.body["revealed"]["draws"], 0, "the seed made when none existed had drawn nothing");
 
@@ -70,7 +73,8 @@ async fn pulls_recompute_from_the_revealed_seed_in_python_and_a_changed_seed_bre
     assert_eq!(nonces, (0..32).collect::<Vec<_>>(), "one nonce per draw, none skipped or reused");
     for banner_id in ["heroes", "equipment"] {
         let pulls: Vec<Value> = history.iter().filter(|h| h["bannerId"] == banner_id).cloned().collect();
-        let checked = python_check(&banner(s, banner_id).await, &seed, &pulls);
+        // The whole history goes in: the checker takes the given banner's pulls.
+        let checked = python_check(&banner(s, banner_id).await, &seed, &history);
         assert_eq!(checked["commitmentMatches"], true, "{checked}");
         assert_eq!(checked["checked"].as_u64(), Some(pulls.len() as u64));
         assert_eq!(checked["mismatches"], json!([]), "{banner_id}: every draw recomputes to the recorded item");

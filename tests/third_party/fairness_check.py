@@ -68,8 +68,8 @@ def main():
     checked, mismatches = 0, []
     for pull in data["pulls"]:
         proof = pull.get("proof")
-        if not proof or proof["commitment"] != seed["commitment"]:
-            continue
+        if not proof or proof["commitment"] != seed["commitment"] or pull["bannerId"] != banner["bannerId"]:
+            continue  # one seed serves every banner: this run checks the given banner's pulls
         rounds = iter(range(10))
         rolls = lambda range_: roll(seed["serverSeed"], proof["clientSeed"], proof["nonce"], next(rounds), range_)
         state = pull.get("pityBefore") or {"sinceUltraRare": 0, "sinceSuperRare": 0, "featuredGuaranteed": False}

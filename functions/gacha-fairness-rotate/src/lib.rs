@@ -1,5 +1,6 @@
 //! `POST /gacha/fairness/rotate`: reveals the caller's server seed (so every pull made with it
-//! can be recomputed) and starts a new one, with the client seed given or a random one. The
+//! can be recomputed) and promotes the next one, committed to before the client chose the client
+//! seed it now gets (or a random one). The
 //! reveal and the new seed are one transaction conditioned on the seed's nonce: a pull that
 //! drew with the old seed either committed before or draws again with the new one.
 
@@ -36,7 +37,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
                 200,
                 &json!({
                     "revealed": revealed,
-                    "active": { "commitment": next.commitment, "clientSeed": next.client_seed, "nextNonce": next.nonce },
+                    "active": next.public(),
                 }),
             );
         }

@@ -1,5 +1,6 @@
 //! `GET /gacha/fairness`: the caller's active seed as far as it may be known (the commitment to
-//! the secret server seed, the client seed, the next nonce) and the seeds revealed so far. A
+//! the secret server seed, the client seed, the next nonce, and the commitment to the seed the
+//! next rotation promotes) and the seeds revealed so far. A
 //! player without a seed gets one here, committed to before any draw uses it.
 
 use lambda_http::Request;
@@ -20,12 +21,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     json_response(
         200,
         &json!({
-            "active": {
-                "commitment": active.commitment,
-                "clientSeed": active.client_seed,
-                "nextNonce": active.nonce,
-                "createdAt": active.created_at,
-            },
+            "active": active.public(),
             "revealed": revealed,
             "algorithm": fairness_algorithm(),
         }),

@@ -62,7 +62,8 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
             "rolls": rolls.rolls,
             "recordedItem": record.item,
             "recomputedItem": recomputed,
-            "matches": recomputed == record.item,
+            "nonceInRange": proof.nonce < seed.draws,
+            "matches": recomputed == record.item && proof.nonce < seed.draws,
         }),
     )
 }

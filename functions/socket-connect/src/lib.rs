@@ -11,6 +11,6 @@ use serde_json::json;
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let connection_id = sockets::connection_id(&req)?;
     let player = app.authenticate_socket(&req).await?;
-    connections::open(app, &connection_id, &player.user_id).await?;
+    connections::open(app, &connection_id, &player).await?;
     json_response(200, &json!({ "connectionId": connection_id, "userId": player.user_id }))
 }

@@ -130,6 +130,10 @@ impl Banner {
         if self.items.len() > 200 {
             return Err(format!("banner {}: at most 200 items", self.banner_id));
         }
+        // Item ids key the inventory, where `$`-names are the inventory's own (shards).
+        if let Some(bad) = self.items.iter().find(|i| !slug(&i.id) || i.name.trim().is_empty()) {
+            return Err(format!("banner {}: item `{}` needs a lowercase slug id and a name", self.banner_id, bad.id));
+        }
         let sum: u32 = Rarity::ALL.iter().map(|r| self.rates.of(*r)).sum();
         if sum != BASIS_POINTS {
             return Err(format!("banner {}: rates sum to {sum} basis points, not {BASIS_POINTS}", self.banner_id));

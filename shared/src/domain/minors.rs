@@ -19,6 +19,9 @@ pub enum Allowance {
     Capped { per_top_up: u64, monthly: u64 },
 }
 
+/// The age of majority: from here on no band applies.
+pub const ADULT_AGE: u32 = 18;
+
 /// Age bands from their lowest age: players from `from_age` up to the next band's get `allowance`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpendingRules {
@@ -35,7 +38,7 @@ impl Default for SpendingRules {
                 (8, Allowance::Capped { per_top_up: 550, monthly: 2_200 }),
                 (16, Allowance::Capped { per_top_up: 1_100, monthly: 4_400 }),
             ],
-            adult_from: 18,
+            adult_from: ADULT_AGE as u8,
         }
     }
 }
@@ -58,7 +61,7 @@ impl SpendingRules {
             bands.push((age, Allowance::Capped { per_top_up: number(per_top_up)?, monthly: number(monthly)? }));
         }
         bands.sort_by_key(|(age, _)| *age);
-        Ok(SpendingRules { bands, adult_from: 18 })
+        Ok(SpendingRules { bands, adult_from: ADULT_AGE as u8 })
     }
 
     pub fn allowance(&self, age: Option<u32>) -> Allowance {

@@ -3,7 +3,7 @@
 
 use super::s;
 use crate::app::{App, Table};
-use crate::domain::gacha::{Banner, BannerStatus};
+use crate::domain::gacha::Banner;
 use crate::error::ApiError;
 use serde::{Deserialize, Serialize};
 
@@ -98,8 +98,8 @@ pub enum Scheduled {
 }
 
 /// Creates or changes a banner for an admin. Once a banner has opened, what its draws do (rates,
-/// items, featured items, pity, cost) is fixed: players pulled on those published odds and
-/// verify past pulls against them; its name and schedule may still change. The write is
+/// items, featured items, pity, cost) and its start are fixed: players pulled on those published
+/// odds and verify past pulls against them; its name and end may still change. The write is
 /// conditioned on the record read, so two admins cannot interleave.
 pub async fn schedule(app: &App, banner: &Banner, now: time::OffsetDateTime) -> Result<Scheduled, ApiError> {
     banner.validate().map_err(|detail| ApiError::Validation { field: None, detail })?;
@@ -116,11 +116,15 @@ pub async fn schedule(app: &App, banner: &Banner, now: time::OffsetDateTime) -> 
     let current: Option<BannerItem> = out.item.map(serde_dynamo::from_item).transpose()?;
     if let Some(current) = &current {
         let old = decode(current.clone())?;
-        if old.status(now) != BannerStatus::Upcoming && !old.same_draws_as(banner) {
+        // Locked from its opening on (less the cache time, so no instance draws with rules about
+        // to change), for good: moving the start back into the future does not unlock it.
+        let lock_at = old.starts_at.map(|start| start - time::Duration::seconds(CACHE_SECS as i64));
+        let locked = lock_at.is_none_or(|at| now >= at);
+        if locked && !(old.same_draws_as(banner) && old.starts_at == banner.starts_at) {
             return Err(ApiError::Conflict {
                 code: "banner_rules_locked",
                 detail: format!(
-                    "banner `{}` has opened: only its name and schedule may change, not its rates, items, pity or cost",
+                    "banner `{}` has opened: only its name and end may change, not its start, rates, items, pity or cost",
                     banner.banner_id
                 ),
             });

@@ -1,5 +1,5 @@
-//! Connections table: one item per open WebSocket connection (who it is, what banner it chose),
-//! with an index by player to push to every device. Items expire (TTL) after API Gateway's
+//! Connections table: one item per open WebSocket connection (who it is, until when its token
+//! lets it act, what banner it chose), with an index by player to push to every device. Items expire (TTL) after API Gateway's
 //! two-hour connection limit, so a connection whose `$disconnect` never ran cannot linger; a push
 //! to a gone connection deletes it at once.
 
@@ -11,25 +11,47 @@ const BY_USER: &str = "byUser";
 /// API Gateway closes a WebSocket connection after two hours; ten minutes of slack.
 const LIFETIME_SECS: u64 = 2 * 3600 + 600;
 
+/// A push that finds a connection younger than this gone does not delete it: on API Gateway
+/// and locally, `$connect` records a connection just before it can receive.
+const OPENING_SECS: u64 = 10;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connection {
     pub connection_id: String,
     pub user_id: String,
+    /// The expiry of the token it connected with: after it, actions are refused (pushes go on).
+    pub authorized_until: u64,
     pub selected_banner: Option<String>,
 }
 
-pub async fn open(app: &App, connection_id: &str, user_id: &str) -> Result<(), ApiError> {
+pub async fn open(app: &App, connection_id: &str, player: &crate::auth::Player) -> Result<(), ApiError> {
     let now = crate::clock::now_secs();
     app.db
         .put_item()
         .table_name(app.table(Table::CONNECTIONS)?)
         .item("connectionId", s(connection_id))
-        .item("userId", s(user_id))
+        .item("userId", s(&player.user_id))
         .item("connectedAt", s(crate::clock::rfc3339(now)))
+        .item("connectedAtEpoch", n(now))
+        .item("authorizedUntil", n(player.expires_at))
         .item("expiresAt", n(now + LIFETIME_SECS))
         .send()
         .await?;
     Ok(())
+}
+
+/// Forgets a connection a push found gone, unless it is still opening.
+pub async fn forget_gone(app: &App, connection_id: &str) -> Result<(), ApiError> {
+    let result = app
+        .db
+        .delete_item()
+        .table_name(app.table(Table::CONNECTIONS)?)
+        .key("connectionId", s(connection_id))
+        .condition_expression("connectedAtEpoch < :settled")
+        .expression_attribute_values(":settled", n(crate::clock::now_secs().saturating_sub(OPENING_SECS)))
+        .send()
+        .await;
+    super::applied(result).map(drop)
 }
 
 pub async fn get(app: &App, connection_id: &str) -> Result<Option<Connection>, ApiError> {
@@ -38,12 +60,14 @@ pub async fn get(app: &App, connection_id: &str) -> Result<Option<Connection>, A
         .get_item()
         .table_name(app.table(Table::CONNECTIONS)?)
         .key("connectionId", s(connection_id))
+        .consistent_read(true) // a frame may follow its `$connect` at once
         .send()
         .await?;
     let now = crate::clock::now_secs();
     Ok(out.item.filter(|i| super::get_n::<u64>(i, "expiresAt").is_some_and(|at| at > now)).map(|item| Connection {
         connection_id: connection_id.to_owned(),
         user_id: get_s(&item, "userId").unwrap_or_default().to_owned(),
+        authorized_until: super::get_n(&item, "authorizedUntil").unwrap_or(0),
         selected_banner: get_s(&item, "selectedBanner").map(str::to_owned),
     }))
 }

@@ -1,8 +1,10 @@
 //! Fairness table: each player's seeds. The active seed (sort key `active`) holds the secret
-//! server seed, its commitment, the client seed and the next nonce; a pull moves the nonce in
-//! its transaction, conditioned on the commitment and nonce it drew with. Rotating writes the
-//! old seed, now revealed, under `revealed#<commitment>` and a new active seed, in one
-//! transaction conditioned the same way, so no draw can use a seed after it is revealed.
+//! server seed, its commitment, the client seed and the next nonce, and the seed after it,
+//! already committed to; a pull moves the nonce in its transaction, conditioned on the
+//! commitment and nonce it drew with. Rotating writes the old seed, now revealed, under
+//! `revealed#<commitment>` and promotes the next one (with the client seed the player chose
+//! then, after the server committed to it, so the server cannot pick a seed to suit the
+//! client's), in one transaction conditioned the same way: no draw can use a revealed seed.
 
 use super::s;
 use crate::app::{App, Table};
@@ -24,6 +26,11 @@ pub struct ActiveSeed {
     /// The nonce of the next draw.
     pub nonce: u64,
     pub created_at: String,
+    /// The seed the next rotation promotes, secret, and its published commitment.
+    #[serde(default)]
+    pub next_server_seed: String,
+    #[serde(default)]
+    pub next_commitment: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,15 +55,37 @@ struct Stored<T> {
 }
 
 impl ActiveSeed {
-    fn fresh(client_seed: Option<String>) -> ActiveSeed {
-        let server_seed = fairness::new_server_seed();
+    /// The seed that follows `server_seed` (committed to before anyone chose a client seed for
+    /// it), with a new next one.
+    fn promoted(server_seed: String, client_seed: Option<String>) -> ActiveSeed {
+        let next_server_seed = fairness::new_server_seed();
         ActiveSeed {
             commitment: commitment(&server_seed),
             server_seed,
             client_seed: client_seed.unwrap_or_else(fairness::new_client_seed),
             nonce: 0,
             created_at: crate::clock::now_rfc3339(),
+            next_commitment: commitment(&next_server_seed),
+            next_server_seed,
         }
+    }
+
+    /// The active seed after a rotation with `client_seed`.
+    fn successor(&self, client_seed: Option<String>) -> ActiveSeed {
+        // Seeds stored before the next one was kept have none: a fresh one stands in.
+        let next = Some(self.next_server_seed.clone()).filter(|seed| !seed.is_empty());
+        ActiveSeed::promoted(next.unwrap_or_else(fairness::new_server_seed), client_seed)
+    }
+
+    /// What a player may see of it (never the server seeds).
+    pub fn public(&self) -> serde_json::Value {
+        serde_json::json!({
+            "commitment": self.commitment,
+            "clientSeed": self.client_seed,
+            "nextNonce": self.nonce,
+            "createdAt": self.created_at,
+            "nextCommitment": self.next_commitment,
+        })
     }
 }
 
@@ -79,7 +108,7 @@ pub async fn active(app: &App, user_id: &str) -> Result<ActiveSeed, ApiError> {
     if let Some(seed) = read_active(app, user_id).await? {
         return Ok(seed);
     }
-    let fresh = ActiveSeed::fresh(None);
+    let fresh = ActiveSeed::promoted(fairness::new_server_seed(), None);
     let stored = Stored { user_id: user_id.to_owned(), seed_key: ACTIVE.to_owned(), seed: fresh.clone() };
     let created = super::applied(
         app.db
@@ -131,7 +160,7 @@ pub async fn rotate(
         created_at: seen.created_at.clone(),
         revealed_at: now,
     };
-    let next = ActiveSeed::fresh(client_seed);
+    let next = seen.successor(client_seed);
     let reveal = super::put_new(
         table,
         &Stored { user_id: user_id.to_owned(), seed_key: format!("{REVEALED}{}", seen.commitment), seed: &revealed },
@@ -164,6 +193,7 @@ pub async fn revealed(app: &App, user_id: &str, commitment: &str) -> Result<Opti
         .table_name(app.table(Table::FAIRNESS)?)
         .key("userId", s(user_id))
         .key("seedKey", s(format!("{REVEALED}{commitment}")))
+        .consistent_read(true)
         .send()
         .await?;
     Ok(out.item.map(serde_dynamo::from_item::<_, Stored<RevealedSeed>>).transpose()?.map(|stored| stored.seed))

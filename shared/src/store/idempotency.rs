@@ -206,6 +206,27 @@ pub async fn release(app: &App, record_key: &str) -> Result<(), ApiError> {
         .or_else(|err| if super::condition_failed(&err) { Ok(()) } else { Err(err.into()) })
 }
 
+/// Takes over an abandoned claim (the reconciler): locks it again, if nobody did since it was
+/// read. `false` when another run or a client retry holds it now.
+pub async fn take_over(app: &App, record: &Record) -> Result<bool, ApiError> {
+    let seen: u64 = super::get_n(&record.item, "lockedUntil").unwrap_or(0);
+    let key = super::get_s(&record.item, "key").unwrap_or_default();
+    let result = app
+        .db
+        .update_item()
+        .table_name(app.table(Table::IDEMPOTENCY)?)
+        .key("key", s(key))
+        .update_expression("SET lockedUntil = :locked")
+        .condition_expression("#state = :pending AND lockedUntil = :seen")
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_values(":pending", s(PENDING))
+        .expression_attribute_values(":seen", n(seen))
+        .expression_attribute_values(":locked", n(crate::clock::now_secs() + LOCK_SECS))
+        .send()
+        .await;
+    super::applied(result)
+}
+
 /// Forgets a pending claim whose operation ended with nothing done (a declined card).
 pub async fn forget(app: &App, record_key: &str) -> Result<(), ApiError> {
     let result = app

@@ -2,13 +2,16 @@
 //! reserves its gems before the card is charged, in one transaction: a reservation item under
 //! the purchase's idempotency key (written once) and the month's total, added to only if it stays
 //! within the cap. So concurrent purchases can never pass the cap together, and a retry of the
-//! same purchase reserves nothing twice. A purchase that ends with nothing charged (declined,
+//! same purchase (same key, same request: the provider charges it once) reserves nothing twice;
+//! the same key with another request, once the key's record has expired, is another purchase
+//! and reserves its own. A purchase that ends with nothing charged (declined,
 //! abandoned) gives its reservation back, once: deleting the reservation and subtracting from the
 //! month happen together, conditioned on the reservation existing.
 
 use super::{get_n, get_s, n, s, TxOutcome};
 use crate::app::{App, Table};
 use crate::error::ApiError;
+use crate::store::idempotency::Guard;
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 
 const RESERVATION: &str = "reservation#";
@@ -29,7 +32,7 @@ pub enum Reserved {
 pub async fn reserve(
     app: &App,
     user_id: &str,
-    purchase_key: &str,
+    purchase: &Guard,
     month: &str,
     gems: u64,
     cap: u64,
@@ -40,7 +43,7 @@ pub async fn reserve(
     let reservation = Put::builder()
         .table_name(table)
         .item("userId", s(user_id))
-        .item("entry", s(format!("{RESERVATION}{purchase_key}")))
+        .item("entry", s(reservation_entry(purchase)))
         .item("month", s(month))
         .item("gems", n(gems))
         .item("expiresAt", expires.clone())
@@ -72,10 +75,16 @@ pub async fn reserve(
     }
 }
 
+/// A purchase's reservation: its idempotency key and the hash of its request, the pair the
+/// payment provider dedupes charges by.
+fn reservation_entry(purchase: &Guard) -> String {
+    format!("{RESERVATION}{}#{}", purchase.record_key, purchase.request_hash)
+}
+
 /// Gives back the reservation of a purchase that charged nothing, if it has one (once).
-pub async fn release(app: &App, user_id: &str, purchase_key: &str) -> Result<(), ApiError> {
+pub async fn release(app: &App, user_id: &str, purchase: &Guard) -> Result<(), ApiError> {
     let table = app.table(Table::SPENDING)?;
-    let entry = format!("{RESERVATION}{purchase_key}");
+    let entry = reservation_entry(purchase);
     let out = app
         .db
         .get_item()

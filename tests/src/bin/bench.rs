@@ -37,14 +37,15 @@ fn env_number(name: &str, default: usize) -> usize {
 async fn cold_start_table(s: &Stack, runs: usize) -> anyhow::Result<()> {
     let bin_dir = repo_root().join(std::env::var("FUNCTIONS_BIN_DIR").unwrap_or_else(|_| "target/release".into()));
     let events = repo_root().join("events");
-    let rows = cold_starts(&s.template, &bin_dir, &events, runs).await?;
+    let socket_url = s.socket_url.replace("ws://", "http://");
+    let rows = cold_starts(&s.template, &bin_dir, &events, runs, Some(&socket_url)).await?;
 
     // The baseline: store-game's work in Python with a boto3 client, same environment and event.
     let store_game = s.template.functions.iter().find(|f| f.binary == "store-game").expect("store-game");
     let python = repo_root().join(".venv/bin/python");
     let script = repo_root().join("tests/bench/python_boto3_store_game.py");
     let script = script.to_str().expect("utf-8 path");
-    let handler = Handler { program: &python, args: &["-B", script], function: store_game };
+    let handler = Handler { program: &python, args: &["-B", script], function: store_game, socket_url: None };
     let event = std::fs::read(events.join("store-game.json"))?.into();
     let baseline = cold_start("python3 + boto3 (store-game)", &handler, event, runs).await?;
 
