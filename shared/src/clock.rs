@@ -12,7 +12,7 @@ pub fn now() -> OffsetDateTime {
 }
 
 pub fn now_rfc3339() -> String {
-    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+    format(now())
 }
 
 /// A time as RFC 3339.

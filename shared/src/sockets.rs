@@ -48,60 +48,38 @@ pub async fn push(app: &App, connection_id: &str, frame: &Value) -> Result<Pushe
     }
 }
 
-/// Sends `frame` to every open connection of a player; how many got it.
-pub async fn push_to_player(app: &App, user_id: &str, frame: &Value) -> Result<usize, ApiError> {
-    let ids = connections::of_player(app, user_id).await?;
-    let pushed = futures::future::try_join_all(ids.iter().map(|id| push(app, id, frame))).await?;
-    Ok(pushed.into_iter().filter(|p| *p == Pushed::Delivered).count())
-}
-
-/// A frame's action and body, parsed leniently: which action it names (if any) and the object.
-pub fn frame_body(req: &Request) -> Result<Value, ApiError> {
-    let text = match req.body() {
-        lambda_http::Body::Text(text) => text.clone(),
-        lambda_http::Body::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-        _ => String::new(),
-    };
-    if text.len() > crate::http::MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge { limit: crate::http::MAX_BODY_BYTES });
+/// Sends `frame` to each of `connection_ids` at once; how many got it. A failed push is logged
+/// and skips only its connection: pushes are best effort (what they carry stays readable).
+pub async fn push_each(app: &App, connection_ids: &[String], frame: &Value) -> usize {
+    let pushed = futures::future::join_all(connection_ids.iter().map(|id| push(app, id, frame))).await;
+    let mut delivered = 0;
+    for (id, outcome) in connection_ids.iter().zip(pushed) {
+        match outcome {
+            Ok(Pushed::Delivered) => delivered += 1,
+            Ok(Pushed::Gone) => {}
+            Err(error) => tracing::warn!(?error, connection_id = %id, "push failed"),
+        }
     }
-    match serde_json::from_str::<Value>(&text) {
-        Ok(value @ Value::Object(_)) => Ok(value),
-        Ok(_) => Err(ApiError::Validation { field: None, detail: "a frame is a JSON object with an `action`".into() }),
-        Err(e) => Err(ApiError::MalformedJson(e.to_string())),
-    }
+    delivered
 }
 
-/// A frame's fields as `T`, refusing unknown or ill-typed ones with the field named.
-pub fn parse<T: serde::de::DeserializeOwned>(frame: Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(frame).map_err(|err| {
-        let path = err.path().to_string();
-        let message = err.into_inner().to_string();
-        let field = message
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next())
-            .map(str::to_owned)
-            .or_else(|| (path != ".").then_some(path));
-        ApiError::Validation { field, detail: message }
-    })
-}
-
-/// Runs a socket action for the player of the connection the frame came on, and pushes its answer
+/// Runs a socket action for the player of the connection the frame came on (the handler reads the
+/// frame with `http::json_body`, as an HTTP function reads its body), and pushes its answer
 /// (`{type: <answer type>, ...}`) or its problem (`{type: "error", action, ...problem}`) back.
 /// The function's own response is only API Gateway's acknowledgement.
 pub async fn answer<F, Fut>(
-    req: Request,
+    req: &Request,
     app: &App,
     action: &str,
     answer_type: &str,
     handler: F,
 ) -> crate::http::HttpResult
 where
-    F: FnOnce(Connection, Value) -> Fut,
+    F: FnOnce(Connection) -> Fut,
     Fut: std::future::Future<Output = Result<Value, ApiError>>,
 {
-    let connection_id = connection_id(&req)?;
-    let request_id = crate::http::request_id(&req);
+    let connection_id = connection_id(req)?;
+    let request_id = crate::http::request_id(req);
     let outcome = async {
         let connection = connections::get(app, &connection_id)
             .await?
@@ -110,7 +88,7 @@ where
         if connection.authorized_until <= crate::clock::now_secs() {
             return Err(ApiError::Unauthorized("the token this connection signed in with has expired; connect again"));
         }
-        handler(connection, frame_body(&req)?).await
+        handler(connection).await
     }
     .await;
     let frame = match outcome {

@@ -42,17 +42,8 @@ async fn announce(app: &App, now: OffsetDateTime) -> Result<Vec<String>, platfor
         if !banners::claim_announcement(app, &banner.banner_id, kind, &clock::format(at)).await? {
             continue; // an earlier run announced it
         }
-        let mut view = banner.published_odds();
-        view["name"] = json!(banner.name);
-        view["status"] = json!(banner.status(now));
-        view["startsAt"] = json!(banner.starts_at.map(clock::format));
-        view["endsAt"] = json!(banner.ends_at.map(clock::format));
-        let frame = json!({ "type": kind, "bannerId": banner.banner_id, "banner": view });
-        for connection_id in connections::all(app).await? {
-            if let Err(error) = sockets::push(app, &connection_id, &frame).await {
-                tracing::warn!(?error, %connection_id, "announcement push failed");
-            }
-        }
+        let frame = json!({ "type": kind, "bannerId": banner.banner_id, "banner": banner.listing(now) });
+        sockets::push_each(app, &connections::all(app).await?, &frame).await;
         announced.push(format!("{} {kind}", banner.banner_id));
     }
     Ok(announced)

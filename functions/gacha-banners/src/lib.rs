@@ -21,19 +21,6 @@ pub async fn handle(_req: Request, app: &App) -> HttpResult {
     listed.sort_by_key(|(status, b)| {
         (*status != BannerStatus::Active, b.starts_at, b.ends_at.is_some(), b.banner_id.clone())
     });
-    let banners: Vec<_> = listed
-        .iter()
-        .map(|(status, banner)| {
-            let mut view = banner.published_odds();
-            view["name"] = json!(banner.name);
-            view["kind"] = json!(banner.kind);
-            view["status"] = json!(status);
-            view["startsAt"] = json!(banner.starts_at.map(clock::format));
-            view["endsAt"] = json!(banner.ends_at.map(clock::format));
-            view["rates"] = json!(banner.rates);
-            view["items"] = json!(banner.items);
-            view
-        })
-        .collect();
+    let banners: Vec<_> = listed.iter().map(|(_, banner)| banner.listing(now)).collect();
     json_response(200, &json!({ "banners": banners, "serverTime": clock::format(now) }))
 }

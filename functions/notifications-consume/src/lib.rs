@@ -4,7 +4,7 @@
 //! tells them apart by `notificationId`.
 
 use aws_lambda_events::sqs::SqsMessage;
-use platform::store::{notifications, wallet};
+use platform::store::{connections, notifications, wallet};
 use platform::{queue, sockets, ApiError, App};
 use serde_json::json;
 
@@ -23,12 +23,19 @@ pub async fn handle(record: SqsMessage, app: &App) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// One query for the player's connections; the balance is read only if someone is listening.
 async fn push(app: &App, user_id: &str, frame: &serde_json::Value, money: bool, cause: &str) -> Result<(), ApiError> {
-    sockets::push_to_player(app, user_id, frame).await?;
+    let listening = connections::of_player(app, user_id).await?;
+    if listening.is_empty() {
+        return Ok(());
+    }
+    let mut frames = vec![frame.clone()];
     if money {
         let balance = wallet::balance(app, user_id).await?;
-        let frame = json!({ "type": "balance", "currencyBalance": balance, "cause": cause });
-        sockets::push_to_player(app, user_id, &frame).await?;
+        frames.push(json!({ "type": "balance", "currencyBalance": balance, "cause": cause }));
+    }
+    for frame in &frames {
+        sockets::push_each(app, &listening, frame).await;
     }
     Ok(())
 }

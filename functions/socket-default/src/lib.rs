@@ -2,14 +2,16 @@
 //! gets an `error` frame back and changes nothing.
 
 use lambda_http::Request;
-use platform::http::HttpResult;
+use platform::http::{json_body, HttpResult};
 use platform::{sockets, ApiError, App};
 
 /// The actions the socket takes (its template routes besides `$connect`, `$disconnect`, `$default`).
 const ACTIONS: &str = "selectBanner, pull";
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    sockets::answer(req, app, "$default", "error", |_, frame| async move {
+    let req = &req;
+    sockets::answer(req, app, "$default", "error", |_| async move {
+        let frame: serde_json::Value = json_body(req)?;
         let detail = match frame.get("action").and_then(|a| a.as_str()) {
             Some(action) => format!("unknown action `{action}`; the actions are {ACTIONS}"),
             None => format!("a frame is a JSON object whose `action` is one of {ACTIONS}"),

@@ -6,7 +6,7 @@
 
 use lambda_http::Request;
 use platform::flows::pull::{pull, PullOrder};
-use platform::http::HttpResult;
+use platform::http::{json_body, HttpResult};
 use platform::{sockets, App};
 use serde::Deserialize;
 
@@ -22,8 +22,9 @@ struct PullFrame {
 }
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
-    sockets::answer(req, app, "pull", "pullResult", |connection, frame| async move {
-        let body: PullFrame = sockets::parse(frame)?;
+    let req = &req;
+    sockets::answer(req, app, "pull", "pullResult", |connection| async move {
+        let body: PullFrame = json_body(req)?;
         let key = body.idempotency_key.map(|key| platform::http::checked_idempotency_key(&key)).transpose()?;
         let banner = body.banner_id.or(connection.selected_banner);
         let order = PullOrder::new(banner.as_deref(), body.count, body.currency_spent, key)?;

@@ -106,6 +106,11 @@ pub enum BannerStatus {
     Ended,
 }
 
+/// Banner and item ids: 1-64 lowercase letters, digits and `-`.
+pub fn is_slug(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// The odds as seed 002 publishes them: percentages per rarity.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct PublishedChances {
@@ -117,11 +122,7 @@ pub struct PublishedChances {
 impl Banner {
     /// A banner the engine can serve: rates sum to 100 % and every rarity that can drop has items.
     pub fn validate(&self) -> Result<(), String> {
-        let slug = |id: &str| {
-            (1..=64).contains(&id.len())
-                && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        };
-        if !slug(&self.banner_id) {
+        if !is_slug(&self.banner_id) {
             return Err(format!("banner id `{}` is not a lowercase slug of 1-64 characters", self.banner_id));
         }
         if self.name.trim().is_empty() || self.name.len() > 200 {
@@ -131,7 +132,7 @@ impl Banner {
             return Err(format!("banner {}: at most 200 items", self.banner_id));
         }
         // Item ids key the inventory, where `$`-names are the inventory's own (shards).
-        if let Some(bad) = self.items.iter().find(|i| !slug(&i.id) || i.name.trim().is_empty()) {
+        if let Some(bad) = self.items.iter().find(|i| !is_slug(&i.id) || i.name.trim().is_empty()) {
             return Err(format!("banner {}: item `{}` needs a lowercase slug id and a name", self.banner_id, bad.id));
         }
         let sum: u32 = Rarity::ALL.iter().map(|r| self.rates.of(*r)).sum();
@@ -232,6 +233,21 @@ impl Banner {
                 serde_json::json!(self.items.iter().filter(|i| self.featured.contains(&i.id)).collect::<Vec<_>>());
         }
         body
+    }
+
+    /// A banner as players see it at `now` (the banner list, the socket's frames): its published
+    /// odds, name, kind, status, schedule, base rates and items.
+    pub fn listing(&self, now: OffsetDateTime) -> serde_json::Value {
+        let when = |t: Option<OffsetDateTime>| t.and_then(|t| t.format(&Rfc3339).ok());
+        let mut view = self.published_odds();
+        view["name"] = serde_json::json!(self.name);
+        view["kind"] = serde_json::json!(self.kind);
+        view["status"] = serde_json::json!(self.status(now));
+        view["startsAt"] = serde_json::json!(when(self.starts_at));
+        view["endsAt"] = serde_json::json!(when(self.ends_at));
+        view["rates"] = serde_json::json!(self.rates);
+        view["items"] = serde_json::json!(self.items);
+        view
     }
 
     /// Total price of `count` pulls, or `None` on overflow.

@@ -169,9 +169,7 @@ pub async fn claim_announcement(app: &App, banner_id: &str, kind: &str, at: &str
 
 /// A banner id from a client: short lowercase slug, or a 400 before any lookup.
 pub fn checked_id(raw: &str) -> Result<String, ApiError> {
-    let ok =
-        (1..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !ok {
+    if !crate::domain::gacha::is_slug(raw) {
         return Err(ApiError::validation("bannerId", "bannerId must be a lowercase slug such as `heroes`"));
     }
     Ok(raw.to_owned())

@@ -24,6 +24,11 @@ pub struct Connection {
     pub selected_banner: Option<String>,
 }
 
+/// Whether an item is a connection still within its lifetime (TTL deletes lag behind).
+fn live(item: &super::Item) -> bool {
+    super::get_n::<u64>(item, "expiresAt").is_some_and(|at| at > crate::clock::now_secs())
+}
+
 pub async fn open(app: &App, connection_id: &str, player: &crate::auth::Player) -> Result<(), ApiError> {
     let now = crate::clock::now_secs();
     app.db
@@ -63,8 +68,7 @@ pub async fn get(app: &App, connection_id: &str) -> Result<Option<Connection>, A
         .consistent_read(true) // a frame may follow its `$connect` at once
         .send()
         .await?;
-    let now = crate::clock::now_secs();
-    Ok(out.item.filter(|i| super::get_n::<u64>(i, "expiresAt").is_some_and(|at| at > now)).map(|item| Connection {
+    Ok(out.item.filter(live).map(|item| Connection {
         connection_id: connection_id.to_owned(),
         user_id: get_s(&item, "userId").unwrap_or_default().to_owned(),
         authorized_until: super::get_n(&item, "authorizedUntil").unwrap_or(0),
@@ -108,19 +112,12 @@ pub async fn of_player(app: &App, user_id: &str) -> Result<Vec<String>, ApiError
         .expression_attribute_values(":user", s(user_id))
         .send()
         .await?;
-    let now = crate::clock::now_secs();
-    Ok(out
-        .items()
-        .iter()
-        .filter(|i| super::get_n::<u64>(i, "expiresAt").is_some_and(|at| at > now))
-        .filter_map(|i| get_s(i, "connectionId").map(str::to_owned))
-        .collect())
+    Ok(out.items().iter().filter(|i| live(i)).filter_map(|i| get_s(i, "connectionId").map(str::to_owned)).collect())
 }
 
 /// Every open connection's id, for a broadcast (a Scan: broadcasts are rare, connections few
 /// per player).
 pub async fn all(app: &App) -> Result<Vec<String>, ApiError> {
-    let now = crate::clock::now_secs();
     let mut ids = Vec::new();
     let mut start = None;
     loop {
@@ -132,12 +129,7 @@ pub async fn all(app: &App) -> Result<Vec<String>, ApiError> {
             .set_exclusive_start_key(start)
             .send()
             .await?;
-        ids.extend(
-            out.items()
-                .iter()
-                .filter(|i| super::get_n::<u64>(i, "expiresAt").is_some_and(|at| at > now))
-                .filter_map(|i| get_s(i, "connectionId").map(str::to_owned)),
-        );
+        ids.extend(out.items().iter().filter(|i| live(i)).filter_map(|i| get_s(i, "connectionId").map(str::to_owned)));
         start = out.last_evaluated_key;
         if start.is_none() {
             return Ok(ids);

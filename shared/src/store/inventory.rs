@@ -83,8 +83,8 @@ pub fn change(app: &App, user_id: &str, gain: &ItemGain, now: &str) -> Result<Tr
         .expression_attribute_names("#type", "type")
         .expression_attribute_values(":after", n(gain.after))
         .expression_attribute_values(":name", s(name))
-        .expression_attribute_values(":type", s(as_text(item_type)?))
-        .expression_attribute_values(":rarity", s(as_text(rarity)?))
+        .expression_attribute_values(":type", s(super::text_of(item_type)?))
+        .expression_attribute_values(":rarity", s(super::text_of(rarity)?))
         .expression_attribute_values(":now", s(now));
     update = if gain.before == 0 {
         update.condition_expression("attribute_not_exists(#count)")
@@ -92,12 +92,6 @@ pub fn change(app: &App, user_id: &str, gain: &ItemGain, now: &str) -> Result<Tr
         update.condition_expression("#count = :before").expression_attribute_values(":before", n(gain.before))
     };
     Ok(TransactWriteItem::builder().update(update.build().map_err(ApiError::internal)?).build())
-}
-
-/// An enum as its serialized text (`super rare`), as the item's JSON spells it.
-fn as_text(value: &impl Serialize) -> Result<String, ApiError> {
-    let value = serde_json::to_value(value).map_err(ApiError::internal)?;
-    Ok(value.as_str().unwrap_or_default().to_owned())
 }
 
 /// Adds converted duplicates' shards (the ledger entry in the same transaction explains them).

@@ -38,6 +38,12 @@ pub fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
+/// An enum as the text its JSON spells (`super rare`), as items store it.
+pub fn text_of(value: &impl serde::Serialize) -> Result<String, ApiError> {
+    let value = serde_json::to_value(value).map_err(ApiError::internal)?;
+    Ok(value.as_str().unwrap_or_default().to_owned())
+}
+
 pub fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
     item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
 }

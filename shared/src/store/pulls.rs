@@ -77,8 +77,7 @@ pub async fn page(
         names.push(("#item".to_owned(), "item".to_owned()));
         names.push(("#rarity".to_owned(), "rarity".to_owned()));
         // Stored as the item's serialized rarity ("super rare").
-        let stored = serde_json::to_value(rarity).map_err(ApiError::internal)?;
-        values.push((":rarity".to_owned(), super::s(stored.as_str().unwrap_or_default())));
+        values.push((":rarity".to_owned(), super::s(super::text_of(&rarity)?)));
     }
     let filter = (!conditions.is_empty()).then(|| Filter { expression: conditions.join(" AND "), names, values });
     let (items, next) =
