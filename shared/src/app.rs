@@ -39,6 +39,8 @@ impl Table {
     pub const INVENTORY: Table = Table("INVENTORY_TABLE");
     pub const SPENDING: Table = Table("SPENDING_TABLE");
     pub const CONNECTIONS: Table = Table("CONNECTIONS_TABLE");
+    pub const FRIENDS: Table = Table("FRIENDS_TABLE");
+    pub const PRESENCE: Table = Table("PRESENCE_TABLE");
 
     pub fn env_var(self) -> &'static str {
         self.0

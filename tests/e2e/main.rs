@@ -10,6 +10,7 @@ mod chat;
 mod erasure;
 mod events_and_queues;
 mod fairness;
+mod friends;
 mod gacha_journey;
 mod game_credentials;
 mod hardening;

@@ -1,8 +1,10 @@
-//! `POST /chat/blocks`: `{userId, blocked}` stops (or lets again) a player message the caller.
+//! `POST /chat/blocks`: `{userId, blocked}` stops (or lets again) a player messaging the caller or
+//! sending them friend requests; blocking also ends any friendship or request between them.
 
 use lambda_http::Request;
+use platform::flows;
 use platform::http::{json_body, json_response, HttpResult};
-use platform::store::chat;
+use platform::store::{chat, friends};
 use platform::{ApiError, App};
 use serde::Deserialize;
 use serde_json::json;
@@ -28,6 +30,9 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     if !chat::user_exists(app, &other).await? {
         return Err(ApiError::NotFound { code: "unknown_user", what: format!("player {other}") });
     }
-    chat::set_blocked(app, &player.user_id, &other, body.blocked).await?;
+    match body.blocked {
+        true => flows::friends::block(app, &player.user_id, &other).await.map(drop)?,
+        false => friends::unblock(app, &player.user_id, &other).await?,
+    }
     json_response(200, &json!({ "userId": other, "blocked": body.blocked }))
 }

@@ -1,7 +1,8 @@
-//! SQS consumer of the chat delivery FIFO queue: puts each message in the recipient's inbox once.
+//! SQS consumer of the chat delivery FIFO queue: puts each message in the recipient's inbox once,
+//! then pushes it to both players' sockets, in the conversation's order.
 
 use aws_lambda_events::sqs::SqsMessage;
-use platform::flows::chat::deliver;
+use platform::flows::chat::{deliver, push};
 use platform::store::chat::Message;
 use platform::{queue, ApiError, App};
 
@@ -9,5 +10,9 @@ pub async fn handle(record: SqsMessage, app: &App) -> Result<(), ApiError> {
     let message: Message = queue::body(&record)?;
     let outcome = deliver(app, &message).await?;
     tracing::info!(message_id = %message.message_id, ?outcome, "chat message delivered");
+    // Best effort, after the inboxes: a failed push loses nothing (history has the message).
+    if let Err(error) = push(app, &message).await {
+        tracing::warn!(?error, "chat push failed; the message is delivered");
+    }
     Ok(())
 }

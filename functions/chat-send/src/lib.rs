@@ -32,13 +32,8 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         });
     }
     let _slot = rate_limit::take(app, &[Scope::new(format!("chat#{}", player.user_id), PER_SENDER)]).await?;
-    let (exists, blocked) =
-        tokio::try_join!(chat::user_exists(app, &recipient), chat::is_blocked(app, &recipient, &player.user_id))?;
-    if !exists {
+    if !chat::user_exists(app, &recipient).await? {
         return Err(ApiError::NotFound { code: "unknown_recipient", what: format!("player {recipient}") });
-    }
-    if blocked {
-        return Err(ApiError::Forbidden("the recipient does not accept messages from you"));
     }
     let message = flows::chat::send(app, &player.user_id, &recipient, &text).await?;
     json_response(

@@ -1,5 +1,6 @@
 //! `GET /players/{userId}`: a player's profile as others may see it. A public profile shows its
-//! username, display name, avatar and country; a friends-only or private one shows only its id.
+//! username, display name, avatar, country and presence (a friends-only one to friends); any
+//! other shows only its id.
 //! A signed-in player looking at themselves sees everything. No token is needed.
 
 use lambda_http::Request;
@@ -17,5 +18,5 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     if viewer.as_deref() == Some(user_id.as_str()) {
         return json_response(200, &flows::profile::own(app, &user_id).await?);
     }
-    json_response(200, &flows::profile::seen_by_others(app, &user_id).await?)
+    json_response(200, &flows::profile::seen_by_others(app, &user_id, viewer.as_deref()).await?)
 }

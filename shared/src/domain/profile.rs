@@ -19,7 +19,7 @@ UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
 pub enum Privacy {
     #[default]
     Public,
-    /// Friends only; until friendships exist, nobody but the player.
+    /// The player's friends only.
     Friends,
     Private,
 }
@@ -119,24 +119,16 @@ pub fn birth_date(raw: &str, today: time::Date) -> Result<String, ApiError> {
 }
 
 impl Profile {
-    /// What `viewer` may see. The player sees everything; others see a public profile's name,
-    /// avatar and country, and nothing but the id of a friends-only or private one.
-    pub fn seen_by_others(&self) -> Option<Profile> {
-        match self.privacy {
-            Privacy::Public => Some(Profile {
-                display_name: self.display_name.clone(),
-                avatar_url: self.avatar_url.clone(),
-                country: self.country.clone(),
-                language: None,
-                birth_date: None,
-                privacy: Privacy::Public,
-                email: None,
-                email_verified: false,
-                roles: Vec::new(),
-                studios: Vec::new(),
-            }),
-            Privacy::Friends | Privacy::Private => None,
-        }
+    /// What another player may see: a public profile's name, avatar and country (a friends-only
+    /// one's too, by a friend), and nothing but the id of any other.
+    pub fn seen_by_others(&self, viewer_is_friend: bool) -> Option<Profile> {
+        crate::domain::friends::may_see(self.privacy, false, viewer_is_friend).then(|| Profile {
+            display_name: self.display_name.clone(),
+            avatar_url: self.avatar_url.clone(),
+            country: self.country.clone(),
+            privacy: self.privacy,
+            ..Profile::default()
+        })
     }
 }
 
@@ -170,10 +162,13 @@ mod tests {
             language: Some("en".into()),
             ..Profile::default()
         };
-        let public = mine.seen_by_others().unwrap();
+        let public = mine.seen_by_others(false).unwrap();
         assert_eq!((public.display_name.as_deref(), public.birth_date, public.language), (Some("Ann"), None, None));
         for privacy in [Privacy::Friends, Privacy::Private] {
-            assert_eq!(Profile { privacy, ..mine.clone() }.seen_by_others(), None);
+            assert_eq!(Profile { privacy, ..mine.clone() }.seen_by_others(false), None);
         }
+        let friends_only = Profile { privacy: Privacy::Friends, ..mine.clone() };
+        assert_eq!(friends_only.seen_by_others(true).unwrap().display_name.as_deref(), Some("Ann"), "friends see it");
+        assert_eq!(Profile { privacy: Privacy::Private, ..mine }.seen_by_others(true), None);
     }
 }

@@ -1,6 +1,7 @@
 //! Chat: sending stores the message with its MessageSent event and its delivery job (grouped by
 //! conversation, so the queue keeps a conversation's order) in one transaction; delivering marks
-//! it delivered and updates both inboxes once, so a redelivered job changes nothing.
+//! it delivered and updates both inboxes once, so a redelivered job changes nothing, then pushes
+//! it to both players' open sockets (best effort: history over HTTP has it either way).
 
 use super::{Step, Transaction, Verdict};
 use crate::app::App;
@@ -35,7 +36,9 @@ pub async fn send(app: &App, sender: &str, recipient: &str, text: &str) -> Resul
         serde_json::to_value(&message).map_err(ApiError::internal)?,
     );
     let mut tx = Transaction::new();
-    tx.add(Step::Message, chat::put_message(app, &message)?)
+    // The block rule of friends too, inside the transaction: a block that lands first refuses it.
+    tx.add(Step::NotBlockedBy, crate::store::friends::not_blocked(app, recipient, sender)?)
+        .add(Step::Message, chat::put_message(app, &message)?)
         .add(Step::OutboxEntry, delivery.put(app)?)
         .add(Step::OutboxEntry, sent.put(app)?);
     tx.commit(&app.db).await?;
@@ -60,4 +63,19 @@ pub async fn deliver(app: &App, message: &Message) -> Result<Delivery, ApiError>
         Err(Verdict::AlreadyDone) => Ok(Delivery::AlreadyDelivered),
         Err(other) => Err(other.into()),
     }
+}
+
+/// Pushes a delivered message to the recipient's and the sender's open sockets (every device);
+/// how many got it. A redelivery pushes again: clients tell frames apart by `messageId`.
+pub async fn push(app: &App, message: &Message) -> Result<usize, ApiError> {
+    let (to, from) = tokio::try_join!(
+        crate::store::connections::of_player(app, &message.recipient_id),
+        crate::store::connections::of_player(app, &message.sender_id)
+    )?;
+    let listening: Vec<String> = to.into_iter().chain(from).collect();
+    if listening.is_empty() {
+        return Ok(0);
+    }
+    let frame = json!({ "type": "message", "message": message });
+    Ok(crate::sockets::push_each(app, &listening, &frame).await)
 }

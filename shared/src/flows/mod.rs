@@ -3,8 +3,10 @@
 
 pub mod app_grants;
 pub mod chat;
+pub mod friends;
 pub mod money;
 pub mod password;
+pub mod presence;
 pub mod profile;
 pub mod pull;
 pub mod purchase;

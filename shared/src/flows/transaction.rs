@@ -75,7 +75,23 @@ pub enum Step {
     InventoryChange,
     /// Shards added to the inventory (unconditional: the ledger entry beside it explains them).
     ShardsCredit,
+    /// One side of a friendship, conditioned on the state the flow read.
+    Relation,
+    /// The sender's pending requests stay under the cap.
+    PendingRequestLimit,
+    /// A player's friends stay under the cap.
+    FriendLimit,
+    /// The other player has not blocked the caller.
+    NotBlockedBy,
+    /// The caller has not blocked the other player.
+    NotBlocking,
+    /// A block recorded (unconditional).
+    Block,
 }
+
+/// The refusal of a friendship side that moved since the flow read it: the flow reads again and
+/// picks the transition from there, never answers it.
+pub const RELATION_MOVED: &str = "relation_moved";
 
 /// The refusal of the steps that hold what a pull drew from (pity counters, the seed's nonce,
 /// inventory counts): a pull retries on it and never answers it.
@@ -152,6 +168,24 @@ impl Step {
             Step::PityAdvance | Step::SeedAdvance | Step::InventoryChange => {
                 conflict(DRAW_STATE_MOVED, "another pull moved the state this one drew from; draw again".into())
             }
+            Step::Relation => conflict(RELATION_MOVED, "the relation changed meanwhile; read it again".into()),
+            Step::PendingRequestLimit => Verdict::Refused(ApiError::Rule {
+                code: "too_many_pending_requests",
+                field: None,
+                detail: format!(
+                    "you have {} friend requests waiting for an answer; cancel some first",
+                    crate::domain::friends::MAX_PENDING_SENT
+                ),
+            }),
+            Step::FriendLimit => Verdict::Refused(ApiError::Rule {
+                code: "friend_limit_reached",
+                field: None,
+                detail: format!("a player may have at most {} friends", crate::domain::friends::MAX_FRIENDS),
+            }),
+            Step::NotBlockedBy => {
+                Verdict::Refused(ApiError::Forbidden("this player does not accept messages or requests from you"))
+            }
+            Step::NotBlocking => conflict("blocked_by_you", "you blocked this player; unblock them first".into()),
             Step::EmailVerified => {
                 Verdict::Refused(ApiError::Unauthorized("the address changed since this link was mailed"))
             }
@@ -165,7 +199,8 @@ impl Step {
             | Step::InboxUpdate
             | Step::SessionOpening
             | Step::RefreshTokenIssue
-            | Step::ShardsCredit => Verdict::Refused(ApiError::internal(format!("{self:?}: a fresh id collided"))),
+            | Step::ShardsCredit
+            | Step::Block => Verdict::Refused(ApiError::internal(format!("{self:?}: a fresh id collided"))),
         }
     }
 }

@@ -244,6 +244,21 @@ pub async fn profile(app: &App, user_id: &str) -> Result<Option<(String, crate::
     Ok(Some((username, serde_dynamo::from_item(item)?)))
 }
 
+/// Usernames and profiles of many players at once (erased and unknown ones are absent).
+pub async fn profiles(
+    app: &App,
+    user_ids: &[String],
+) -> Result<std::collections::HashMap<String, (String, crate::domain::profile::Profile)>, ApiError> {
+    let keys = user_ids.iter().map(|id| super::Item::from([("pk".to_owned(), s(format!("user#{id}")))])).collect();
+    let mut found = std::collections::HashMap::new();
+    for item in super::batch_get(app, Table::USERS, keys, None).await? {
+        let (Some(pk), Some(username)) = (get_s(&item, "pk"), get_s(&item, "username")) else { continue };
+        let (user_id, username) = (pk.trim_start_matches("user#").to_owned(), username.to_owned());
+        found.insert(user_id, (username, serde_dynamo::from_item(item)?));
+    }
+    Ok(found)
+}
+
 /// Sets (`Some(Some(v))`) or clears (`Some(None)`) profile fields of an existing player; fields
 /// left `None` are untouched. One conditional update: the player must exist.
 pub async fn update_profile(

@@ -1,6 +1,7 @@
-//! Messages, Conversations and Blocks tables. A conversation between two players has one id (their
-//! user ids, sorted); its messages are time-ordered by id. Each player's inbox holds one item per
-//! counterpart with the last message and an unread count, written by the delivery consumer.
+//! Messages and Conversations tables (blocks live in `store::friends`: one rule for chat and
+//! friends). A conversation between two players has one id (their user ids, sorted); its messages
+//! are time-ordered by id. Each player's inbox holds one item per counterpart with the last
+//! message and an unread count, written by the delivery consumer.
 
 use super::{get_n, get_s, page_of, records_page, s};
 use crate::app::{App, Table};
@@ -31,41 +32,6 @@ pub struct Message {
 pub async fn user_exists(app: &App, user_id: &str) -> Result<bool, ApiError> {
     // An erased account's tombstone is no one to message.
     Ok(super::accounts::live_user(app, user_id, false).await?.is_some())
-}
-
-pub async fn is_blocked(app: &App, blocker: &str, blocked: &str) -> Result<bool, ApiError> {
-    let out = app
-        .db
-        .get_item()
-        .table_name(app.table(Table::BLOCKS)?)
-        .key("userId", s(blocker))
-        .key("blockedUserId", s(blocked))
-        .send()
-        .await?;
-    Ok(out.item.is_some())
-}
-
-pub async fn set_blocked(app: &App, blocker: &str, blocked: &str, block: bool) -> Result<(), ApiError> {
-    let table = app.table(Table::BLOCKS)?;
-    if block {
-        app.db
-            .put_item()
-            .table_name(table)
-            .item("userId", s(blocker))
-            .item("blockedUserId", s(blocked))
-            .item("createdAt", s(crate::clock::now_rfc3339()))
-            .send()
-            .await?;
-    } else {
-        app.db
-            .delete_item()
-            .table_name(table)
-            .key("userId", s(blocker))
-            .key("blockedUserId", s(blocked))
-            .send()
-            .await?;
-    }
-    Ok(())
 }
 
 /// The transaction item that stores a new, undelivered message.

@@ -45,8 +45,9 @@ pub async fn open(app: &App, connection_id: &str, player: &crate::auth::Player) 
     Ok(())
 }
 
-/// Forgets a connection a push found gone, unless it is still opening.
-pub async fn forget_gone(app: &App, connection_id: &str) -> Result<(), ApiError> {
+/// Forgets a connection a push found gone, unless it is still opening; its player's presence
+/// loses the device. Returns the player it was.
+pub async fn forget_gone(app: &App, connection_id: &str) -> Result<Option<String>, ApiError> {
     let result = app
         .db
         .delete_item()
@@ -54,9 +55,23 @@ pub async fn forget_gone(app: &App, connection_id: &str) -> Result<(), ApiError>
         .key("connectionId", s(connection_id))
         .condition_expression("connectedAtEpoch < :settled")
         .expression_attribute_values(":settled", n(crate::clock::now_secs().saturating_sub(OPENING_SECS)))
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
         .send()
         .await;
-    super::applied(result).map(drop)
+    match result {
+        Ok(out) => forgotten(app, connection_id, out.attributes).await,
+        Err(err) if super::condition_failed(&err) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// The player of a deleted connection item, after taking the device off their presence.
+async fn forgotten(app: &App, connection_id: &str, old: Option<super::Item>) -> Result<Option<String>, ApiError> {
+    let Some(user_id) = old.as_ref().and_then(|item| get_s(item, "userId")).map(str::to_owned) else {
+        return Ok(None);
+    };
+    super::presence::disconnected(app, &user_id, connection_id).await?;
+    Ok(Some(user_id))
 }
 
 pub async fn get(app: &App, connection_id: &str) -> Result<Option<Connection>, ApiError> {
@@ -76,14 +91,17 @@ pub async fn get(app: &App, connection_id: &str) -> Result<Option<Connection>, A
     }))
 }
 
-pub async fn close(app: &App, connection_id: &str) -> Result<(), ApiError> {
-    app.db
+/// Forgets a closed connection. Returns its player (whose presence the caller updates).
+pub async fn close(app: &App, connection_id: &str) -> Result<Option<String>, ApiError> {
+    let out = app
+        .db
         .delete_item()
         .table_name(app.table(Table::CONNECTIONS)?)
         .key("connectionId", s(connection_id))
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
         .send()
         .await?;
-    Ok(())
+    Ok(out.attributes.as_ref().and_then(|item| get_s(item, "userId")).map(str::to_owned))
 }
 
 /// Remembers the banner a connection chose; `false` if the connection is gone.

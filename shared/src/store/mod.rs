@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod chat;
 pub mod connections;
 pub mod fairness;
+pub mod friends;
 pub mod idempotency;
 pub mod inventory;
 pub mod ledger;
@@ -16,6 +17,7 @@ pub mod one_time;
 pub mod orders;
 pub mod pity;
 pub mod play_sessions;
+pub mod presence;
 pub mod pulls;
 pub mod rate_limit;
 pub mod sessions;
@@ -159,6 +161,38 @@ pub async fn transact(db: &aws_sdk_dynamodb::Client, items: Vec<TransactWriteIte
         }
     }
     unreachable!("the loop returns on its last attempt")
+}
+
+/// Items by key, in one BatchGetItem per hundred keys, retrying unprocessed keys; missing items
+/// are simply absent from the answer (in no particular order).
+pub async fn batch_get(
+    app: &crate::App,
+    table: crate::Table,
+    keys: Vec<Item>,
+    projection: Option<&str>,
+) -> Result<Vec<Item>, ApiError> {
+    use aws_sdk_dynamodb::types::KeysAndAttributes;
+    let table = app.table(table)?;
+    let mut found = Vec::new();
+    for chunk in keys.chunks(100) {
+        let request = KeysAndAttributes::builder()
+            .set_keys(Some(chunk.to_vec()))
+            .set_projection_expression(projection.map(str::to_owned))
+            .build()
+            .map_err(ApiError::internal)?;
+        let mut pending = Some(request);
+        let mut attempt = 0;
+        while let Some(request) = pending.take() {
+            let out = app.db.batch_get_item().request_items(table, request).send().await?;
+            found.extend(out.responses.unwrap_or_default().remove(table).unwrap_or_default());
+            pending = out.unprocessed_keys.and_then(|mut left| left.remove(table)).filter(|k| !k.keys.is_empty());
+            if pending.is_some() {
+                backoff(attempt).await;
+                attempt += 1;
+            }
+        }
+    }
+    Ok(found)
 }
 
 pub async fn backoff(attempt: u32) {

@@ -21,6 +21,12 @@ pub fn notification_for(detail_type: &str, detail: &Value) -> Option<(String, St
         }
         "GamePurchased" => Some((user("userId")?, format!("{} is in your library", detail["name"].as_str()?))),
         "MessageSent" => Some((user("recipientId")?, "You have a new message".to_owned())),
+        "FriendRequestSent" => {
+            Some((user("userId")?, format!("{} wants to be your friend", detail["fromUsername"].as_str()?)))
+        }
+        "FriendRequestAccepted" => {
+            Some((user("userId")?, format!("{} accepted your friend request", detail["byUsername"].as_str()?)))
+        }
         _ => None,
     }
 }
