@@ -13,6 +13,7 @@ mod fairness;
 mod friends;
 mod gacha_journey;
 mod game_credentials;
+mod groups;
 mod hardening;
 mod inventory;
 mod minors;

@@ -2,7 +2,7 @@
 //! then pushes it to both players' sockets, in the conversation's order.
 
 use aws_lambda_events::sqs::SqsMessage;
-use platform::flows::chat::{deliver, push};
+use platform::flows::chat::{deliver, message_frame, push};
 use platform::store::chat::Message;
 use platform::{queue, ApiError, App};
 
@@ -11,7 +11,7 @@ pub async fn handle(record: SqsMessage, app: &App) -> Result<(), ApiError> {
     let outcome = deliver(app, &message).await?;
     tracing::info!(message_id = %message.message_id, ?outcome, "chat message delivered");
     // Best effort, after the inboxes: a failed push loses nothing (history has the message).
-    if let Err(error) = push(app, &message).await {
+    if let Err(error) = push(app, &message, &message_frame(&message)).await {
         tracing::warn!(?error, "chat push failed; the message is delivered");
     }
     Ok(())

@@ -6,6 +6,7 @@ pub mod chat;
 pub mod fairness;
 pub mod friends;
 pub mod gacha;
+pub mod groups;
 pub mod inventory;
 pub mod minors;
 pub mod money;

@@ -4,6 +4,7 @@
 pub mod app_grants;
 pub mod chat;
 pub mod friends;
+pub mod groups;
 pub mod money;
 pub mod password;
 pub mod presence;

@@ -87,6 +87,20 @@ pub enum Step {
     NotBlocking,
     /// A block recorded (unconditional).
     Block,
+    /// A new group's meta item.
+    GroupMeta,
+    /// A group name, claimed once.
+    GroupNameClaim,
+    /// A player's standing in a group, conditioned on the one the flow read.
+    Membership,
+    /// The group's member count, under its limit.
+    MemberSlot,
+    /// The sender is a member of the group (and has read up to their own message).
+    GroupMember,
+    /// The caller is the group's owner or an admin.
+    GroupAdmin,
+    /// A message changed by its author (or removed by an admin), if it still stands.
+    MessageChange,
 }
 
 /// The refusal of a friendship side that moved since the flow read it: the flow reads again and
@@ -186,6 +200,20 @@ impl Step {
                 Verdict::Refused(ApiError::Forbidden("this player does not accept messages or requests from you"))
             }
             Step::NotBlocking => conflict("blocked_by_you", "you blocked this player; unblock them first".into()),
+            Step::GroupNameClaim => conflict("group_name_taken", "a group already has this name".into()),
+            Step::Membership => {
+                conflict(RELATION_MOVED, "the group's standings changed meanwhile; read them again".into())
+            }
+            Step::MemberSlot => conflict("group_full", "the group has no free place".into()),
+            Step::GroupMember => Verdict::Refused(ApiError::Forbidden("you are not a member of this group")),
+            Step::GroupAdmin => Verdict::Refused(ApiError::Forbidden("only the group's owner or admins may do this")),
+            Step::MessageChange => match found {
+                None => Verdict::Refused(ApiError::NotFound { code: "unknown_message", what: "this message".into() }),
+                Some(item) if item.contains_key("deletedAt") => {
+                    conflict("message_deleted", "the message was deleted".into())
+                }
+                Some(_) => Verdict::Refused(ApiError::Forbidden("only the message's author may change it")),
+            },
             Step::EmailVerified => {
                 Verdict::Refused(ApiError::Unauthorized("the address changed since this link was mailed"))
             }
@@ -200,7 +228,8 @@ impl Step {
             | Step::SessionOpening
             | Step::RefreshTokenIssue
             | Step::ShardsCredit
-            | Step::Block => Verdict::Refused(ApiError::internal(format!("{self:?}: a fresh id collided"))),
+            | Step::Block
+            | Step::GroupMeta => Verdict::Refused(ApiError::internal(format!("{self:?}: a fresh id collided"))),
         }
     }
 }

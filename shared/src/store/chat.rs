@@ -24,9 +24,19 @@ pub struct Message {
     pub message_id: String,
     pub conversation_id: String,
     pub sender_id: String,
+    /// The other player of a direct message; empty for a group's message.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub recipient_id: String,
+    /// The group of a group's message (its conversation is `group#<groupId>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
     pub text: String,
     pub sent_at: String,
+}
+
+/// A group's conversation id.
+pub fn group_conversation(group_id: &str) -> String {
+    format!("group#{group_id}")
 }
 
 pub async fn user_exists(app: &App, user_id: &str) -> Result<bool, ApiError> {
@@ -93,6 +103,75 @@ pub fn mark_delivered(app: &App, message: &Message) -> Result<TransactWriteItem,
     Ok(TransactWriteItem::builder().update(mark).build())
 }
 
+/// The transaction item that changes a message's text (`Some`) or deletes it (`None`: the text
+/// goes, the message keeps its place), if it stands and, unless `any_author`, `author` wrote it.
+/// A failure returns the message as it was, to say why.
+pub fn change_message(
+    app: &App,
+    conversation_id: &str,
+    message_id: &str,
+    author: &str,
+    text: Option<&str>,
+    any_author: bool,
+) -> Result<TransactWriteItem, ApiError> {
+    let now = crate::clock::now_rfc3339();
+    let mut update = Update::builder()
+        .table_name(app.table(Table::MESSAGES)?)
+        .key("conversationId", s(conversation_id))
+        .key("messageId", s(message_id))
+        .expression_attribute_values(":now", s(now))
+        .return_values_on_condition_check_failure(aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld);
+    update = match text {
+        Some(text) => {
+            update.update_expression("SET #text = :text, editedAt = :now").expression_attribute_values(":text", s(text))
+        }
+        None => update
+            .update_expression("SET #text = :empty, deletedAt = :now, deletedBy = :author")
+            .expression_attribute_values(":empty", s("")),
+    };
+    let standing = "attribute_exists(messageId) AND attribute_not_exists(deletedAt)";
+    update = match any_author {
+        true => update.condition_expression(standing),
+        false => update.condition_expression(format!("{standing} AND senderId = :author")),
+    };
+    let update = update
+        .expression_attribute_names("#text", "text")
+        .expression_attribute_values(":author", s(author))
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().update(update).build())
+}
+
+/// One message as stored.
+pub async fn message(app: &App, conversation_id: &str, message_id: &str) -> Result<Option<StoredMessage>, ApiError> {
+    let out = app
+        .db
+        .get_item()
+        .table_name(app.table(Table::MESSAGES)?)
+        .key("conversationId", s(conversation_id))
+        .key("messageId", s(message_id))
+        .consistent_read(true)
+        .send()
+        .await?;
+    Ok(out.item.map(serde_dynamo::from_item).transpose()?)
+}
+
+/// Messages of a conversation after `after` (all if `None`), counted up to `cap`.
+pub async fn count_after(app: &App, conversation_id: &str, after: Option<&str>, cap: i32) -> Result<u64, ApiError> {
+    let out = app
+        .db
+        .query()
+        .table_name(app.table(Table::MESSAGES)?)
+        .key_condition_expression("conversationId = :c AND messageId > :after")
+        .expression_attribute_values(":c", s(conversation_id))
+        .expression_attribute_values(":after", s(after.unwrap_or("0")))
+        .select(aws_sdk_dynamodb::types::Select::Count)
+        .limit(cap)
+        .send()
+        .await?;
+    Ok(out.count.max(0) as u64)
+}
+
 /// The caller read the conversation: its unread count goes to zero.
 pub async fn mark_read(app: &App, owner: &str, other: &str) -> Result<(), ApiError> {
     let result = app
@@ -115,6 +194,7 @@ pub async fn mark_read(app: &App, owner: &str, other: &str) -> Result<(), ApiErr
 pub struct StoredMessage {
     pub message_id: String,
     pub sender_id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub recipient_id: String,
     pub text: String,
     pub sent_at: String,
@@ -122,6 +202,11 @@ pub struct StoredMessage {
     pub delivered: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<String>,
+    /// A deleted message keeps its place in the conversation, without its text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
 }
 
 /// One page of a conversation, newest first.

@@ -8,6 +8,7 @@ pub mod chat;
 pub mod connections;
 pub mod fairness;
 pub mod friends;
+pub mod groups;
 pub mod idempotency;
 pub mod inventory;
 pub mod ledger;
