@@ -42,6 +42,7 @@ impl Table {
     pub const FRIENDS: Table = Table("FRIENDS_TABLE");
     pub const PRESENCE: Table = Table("PRESENCE_TABLE");
     pub const GROUPS: Table = Table("GROUPS_TABLE");
+    pub const LOBBIES: Table = Table("LOBBIES_TABLE");
 
     pub fn env_var(self) -> &'static str {
         self.0

@@ -16,6 +16,7 @@ mod game_credentials;
 mod groups;
 mod hardening;
 mod inventory;
+mod lobbies;
 mod minors;
 mod money;
 mod pity;

@@ -10,7 +10,7 @@ use serde_json::json;
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let player = app.authenticate(&req).await?;
-    let group_id = groups::checked_id("groupId", &path_param(&req, "groupId")?)?;
+    let group_id = platform::store::checked_id("groupId", &path_param(&req, "groupId")?)?;
     let (group, standings) = tokio::try_join!(groups::get(app, &group_id), groups::members(app, &group_id))?;
     let group = group.ok_or_else(|| ApiError::NotFound { code: "unknown_group", what: format!("group {group_id}") })?;
     let mine = standings.iter().find(|m| m.user_id == player.user_id).and_then(|m| Role::parse(&m.role));

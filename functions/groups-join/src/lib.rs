@@ -12,7 +12,7 @@ use serde_json::json;
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let player = app.authenticate(&req).await?;
-    let group_id = groups::checked_id("groupId", &path_param(&req, "groupId")?)?;
+    let group_id = platform::store::checked_id("groupId", &path_param(&req, "groupId")?)?;
     let (joined, group) = join(app, &group_id, &player.user_id).await?;
     let (status, role) = match joined {
         Joined::Member => (201, Role::Member),

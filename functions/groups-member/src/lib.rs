@@ -6,7 +6,7 @@
 use lambda_http::Request;
 use platform::domain::groups::Action;
 use platform::http::{json_body, json_response, path_param, HttpResult};
-use platform::store::{chat, groups};
+use platform::store::chat;
 use platform::{flows, App};
 use serde::Deserialize;
 use serde_json::json;
@@ -19,7 +19,7 @@ struct ManageMember {
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let player = app.authenticate(&req).await?;
-    let group_id = groups::checked_id("groupId", &path_param(&req, "groupId")?)?;
+    let group_id = platform::store::checked_id("groupId", &path_param(&req, "groupId")?)?;
     let target = chat::checked_user_id("userId", &path_param(&req, "userId")?)?;
     let body: ManageMember = json_body(&req)?;
     let change = flows::groups::manage(app, &group_id, &player.user_id, &target, body.action).await?;

@@ -3,7 +3,6 @@
 
 use lambda_http::Request;
 use platform::http::{json_body, json_response, path_param, HttpResult};
-use platform::store::groups;
 use platform::{flows, App};
 use serde::Deserialize;
 
@@ -15,8 +14,8 @@ struct Edit {
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let player = app.authenticate(&req).await?;
-    let group_id = groups::checked_id("groupId", &path_param(&req, "groupId")?)?;
-    let message_id = groups::checked_id("messageId", &path_param(&req, "messageId")?)?;
+    let group_id = platform::store::checked_id("groupId", &path_param(&req, "groupId")?)?;
+    let message_id = platform::store::checked_id("messageId", &path_param(&req, "messageId")?)?;
     let body: Edit = json_body(&req)?;
     let text = platform::domain::chat::validate_text(&body.text)?;
     let message =

@@ -10,7 +10,7 @@ use serde_json::json;
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let player = app.authenticate(&req).await?;
-    let group_id = groups::checked_id("groupId", &path_param(&req, "groupId")?)?;
+    let group_id = platform::store::checked_id("groupId", &path_param(&req, "groupId")?)?;
     let limit = page_limit(&req, 50, 100)?;
     let cursor = query_param(&req, "cursor");
     if !groups::role(app, &group_id, &player.user_id).await?.is_some_and(Role::is_member) {

@@ -4,7 +4,6 @@
 
 use lambda_http::Request;
 use platform::http::{json_body, json_response, path_param, HttpResult};
-use platform::store::groups;
 use platform::store::rate_limit::{self, Limit, Scope};
 use platform::{flows, App};
 use serde::Deserialize;
@@ -21,7 +20,7 @@ struct SendToGroup {
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let player = app.authenticate(&req).await?;
-    let group_id = groups::checked_id("groupId", &path_param(&req, "groupId")?)?;
+    let group_id = platform::store::checked_id("groupId", &path_param(&req, "groupId")?)?;
     let body: SendToGroup = json_body(&req)?;
     let text = platform::domain::chat::validate_text(&body.text)?;
     let scope = Scope::new(format!("group-chat#{}#{group_id}", player.user_id), PER_SENDER);

@@ -6,7 +6,7 @@ use platform::http::{json_body, HttpResult};
 use platform::{sockets, ApiError, App};
 
 /// The actions the socket takes (its template routes besides `$connect`, `$disconnect`, `$default`).
-const ACTIONS: &str = "selectBanner, pull, setPresence, ping";
+const ACTIONS: &str = "selectBanner, pull, setPresence, ping, enterMatchmaking, leaveMatchmaking";
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let req = &req;

@@ -8,6 +8,7 @@ pub mod friends;
 pub mod gacha;
 pub mod groups;
 pub mod inventory;
+pub mod lobbies;
 pub mod minors;
 pub mod money;
 pub mod oauth;

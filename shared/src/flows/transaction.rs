@@ -101,6 +101,22 @@ pub enum Step {
     GroupAdmin,
     /// A message changed by its author (or removed by an admin), if it still stands.
     MessageChange,
+    /// A player's lock, taken free: one lobby or queue ticket at a time.
+    PlayerLock,
+    /// A new lobby's meta item.
+    LobbyMeta,
+    /// A player's seat in a lobby, as the flow read it.
+    LobbySeat,
+    /// The lobby's player count, open and under its size (asks for the lobby back).
+    LobbySlot,
+    /// The lobby moved from open to started or closed, with the players the flow read.
+    LobbyEnd,
+    /// Each player of a starting match is ready.
+    PlayersReady,
+    /// A player's lock moved or released, if it still holds what the flow read.
+    LockMove,
+    /// A matchmaking ticket, as the flow read it.
+    Ticket,
 }
 
 /// The refusal of a friendship side that moved since the flow read it: the flow reads again and
@@ -200,6 +216,23 @@ impl Step {
                 Verdict::Refused(ApiError::Forbidden("this player does not accept messages or requests from you"))
             }
             Step::NotBlocking => conflict("blocked_by_you", "you blocked this player; unblock them first".into()),
+            Step::PlayerLock => {
+                conflict("already_in_lobby", "you are in a lobby or a matchmaking queue already; leave it first".into())
+            }
+            Step::LobbySeat | Step::LockMove | Step::Ticket => {
+                conflict(RELATION_MOVED, "the lobby or queue changed meanwhile; read it again".into())
+            }
+            Step::LobbySlot | Step::LobbyEnd => match found.and_then(|lobby| store::get_s(lobby, "status")) {
+                Some("open") if *self == Step::LobbySlot => conflict("lobby_full", "the lobby is full".into()),
+                Some("open") => conflict(RELATION_MOVED, "players joined or left meanwhile; read again".into()),
+                Some(status) => conflict("lobby_not_open", format!("the lobby is {status}")),
+                None => Verdict::Refused(ApiError::NotFound { code: "unknown_lobby", what: "this lobby".into() }),
+            },
+            Step::PlayersReady => Verdict::Refused(ApiError::Rule {
+                code: "players_not_ready",
+                field: None,
+                detail: "a player is no longer ready".into(),
+            }),
             Step::GroupNameClaim => conflict("group_name_taken", "a group already has this name".into()),
             Step::Membership => {
                 conflict(RELATION_MOVED, "the group's standings changed meanwhile; read them again".into())
@@ -229,7 +262,8 @@ impl Step {
             | Step::RefreshTokenIssue
             | Step::ShardsCredit
             | Step::Block
-            | Step::GroupMeta => Verdict::Refused(ApiError::internal(format!("{self:?}: a fresh id collided"))),
+            | Step::GroupMeta
+            | Step::LobbyMeta => Verdict::Refused(ApiError::internal(format!("{self:?}: a fresh id collided"))),
         }
     }
 }

@@ -17,13 +17,6 @@ fn member_key(user_id: &str) -> String {
     format!("member#{user_id}")
 }
 
-/// A group or message id from a client (both are UUIDs), or a 400 naming `field`.
-pub fn checked_id(field: &'static str, raw: &str) -> Result<String, ApiError> {
-    uuid::Uuid::parse_str(raw)
-        .map(|u| u.to_string())
-        .map_err(|_| ApiError::validation(field, format!("{field} must be an id as the API issues them (a UUID)")))
-}
-
 fn tx_err(e: impl std::fmt::Display) -> ApiError {
     ApiError::internal(e.to_string())
 }

@@ -12,6 +12,7 @@ pub mod groups;
 pub mod idempotency;
 pub mod inventory;
 pub mod ledger;
+pub mod lobbies;
 pub mod notifications;
 pub mod oauth_codes;
 pub mod one_time;
@@ -91,6 +92,13 @@ pub fn put_new<T: serde::Serialize>(table: &str, record: &T, key: &str) -> Resul
 }
 
 /// Time-ordered, unique ids: sort keys that page newest-first without an index.
+/// An id the API issued (groups, messages, lobbies: UUIDs) from a client, or a 400 naming `field`.
+pub fn checked_id(field: &'static str, raw: &str) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(raw)
+        .map(|u| u.to_string())
+        .map_err(|_| ApiError::validation(field, format!("{field} must be an id as the API issues them (a UUID)")))
+}
+
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
