@@ -166,6 +166,11 @@ async fn outsiders_cannot_see_a_private_players_friends_or_presence() {
     let listed = s.get("/friends", Some(&bob.token)).await.body;
     assert!(listed["friends"][0].get("presence").is_none(), "a private friend's presence is hidden: {listed}");
     assert_eq!(s.get(&friends_path, Some(&ann.token)).await.status, StatusCode::OK, "the player sees their own");
+    // Asking a private player reveals no name: the asker's list shows the id only.
+    assert_eq!(add(s, &eve, &ann).await.status, StatusCode::CREATED);
+    let asked = s.get("/friends?state=sent", Some(&eve.token)).await.body;
+    assert_eq!(asked["friends"][0]["userId"], ann.user_id);
+    assert!(asked["friends"][0].get("username").is_none(), "{asked}");
 }
 
 /// The presence a player's friends list shows for `friend`.

@@ -142,6 +142,8 @@ async fn a_lobby_fills_readies_starts_a_match_game_servers_receive_and_chats() {
     let r = start().await;
     assert_eq!((r.status, r.body["status"].as_str()), (StatusCode::OK, Some("started")), "{:?}", r.body);
     start().await.assert_problem(409, "lobby_not_open");
+    let leave = s.post(&format!("/lobbies/{lobby}/leave"), Some(&guest.token), &json!({})).await;
+    leave.assert_problem(409, "lobby_not_open");
 
     // Game servers read MatchStarted from MatchStartsQueue.
     let sqs = s.sqs().await;

@@ -4,9 +4,13 @@
 
 use lambda_http::Request;
 use platform::http::{json_response, path_param, HttpResult};
+use platform::store::rate_limit::{self, Limit, Scope};
 use platform::store::{accounts, chat};
 use platform::{flows, ApiError, App};
 use serde_json::json;
+
+/// Per player: requests (and the notifications they send), not a spam run.
+const PER_SENDER: Limit = Limit { max: 30, window_secs: 3600 };
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let player = app.authenticate(&req).await?;
@@ -18,6 +22,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
             detail: "you cannot add yourself as a friend".into(),
         });
     }
+    let _slot = rate_limit::take(app, &[Scope::new(format!("friend-requests#{}", player.user_id), PER_SENDER)]).await?;
     let (me, exists) =
         tokio::try_join!(accounts::live_user(app, &player.user_id, false), chat::user_exists(app, &other))?;
     let me = me.ok_or(ApiError::Unauthorized("the account no longer exists"))?;

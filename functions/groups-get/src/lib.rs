@@ -1,5 +1,5 @@
-//! `GET /groups/{groupId}`: a group and its members with their roles (and usernames). Its owner
-//! and admins also see the requests waiting and the players banned.
+//! `GET /groups/{groupId}`: a group and its members with their roles (and the usernames of public
+//! profiles). Its owner and admins also see the requests waiting and the players banned.
 
 use lambda_http::Request;
 use platform::domain::groups::Role;
@@ -23,7 +23,9 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         .iter()
         .map(|m| {
             let mut entry = json!(m);
-            entry["username"] = json!(names.get(&m.user_id).map(|(username, _)| username));
+            // Names as each player's privacy allows anyone (a private player shows an id only).
+            let shown = names.get(&m.user_id).filter(|(_, profile)| profile.seen_by_others(false).is_some());
+            entry["username"] = json!(shown.map(|(username, _)| username));
             entry
         })
         .collect();

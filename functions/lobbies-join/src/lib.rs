@@ -21,7 +21,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     if let Some(lobby) = platform::store::lobbies::get(app, &lobby_id).await? {
         lobbies::ensure_owned(app, &player.user_id, lobby.game_id).await?;
     }
-    let (joined, _) = lobbies::join(app, &lobby_id, &player.user_id, body.join_code.as_deref()).await?;
+    let (joined, joined_lobby) = lobbies::join(app, &lobby_id, &player.user_id, body.join_code.as_deref()).await?;
     let (lobby, seats) = tokio::try_join!(
         platform::store::lobbies::get(app, &lobby_id),
         platform::store::lobbies::players(app, &lobby_id)
@@ -31,9 +31,6 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         let frame = json!({ "type": "lobby", "event": "joined", "lobbyId": lobby_id, "userId": player.user_id });
         lobbies::announce(app, &others, &frame).await;
     }
-    let view = match lobby {
-        Some(lobby) => lobbies::view(&lobby, &seats, true),
-        None => json!({ "lobbyId": lobby_id }),
-    };
+    let view = lobbies::view(&lobby.unwrap_or(joined_lobby), &seats, true);
     json_response(if joined == Joined::Joined { 201 } else { 200 }, &view)
 }

@@ -128,8 +128,12 @@ pub async fn block(app: &App, me: &str, other: &str) -> Result<Outcome, ApiError
         let built = || -> Result<Transaction, ApiError> {
             let mut tx = Transaction::new();
             tx.add(Step::Block, friends::put_block(app, me, other)?);
-            if let Some(state) = current {
-                end(app, &mut tx, me, other, state)?;
+            match current {
+                Some(state) => end(app, &mut tx, me, other, state)?,
+                // A request that lands first makes this read again and end it.
+                None => {
+                    tx.add(Step::Relation, friends::absent(app, me, other)?);
+                }
             }
             Ok(tx)
         };
@@ -139,8 +143,9 @@ pub async fn block(app: &App, me: &str, other: &str) -> Result<Outcome, ApiError
     .await
 }
 
-/// Whose list is read: the owner's own (every state, names, presence) or someone else's
-/// (friends only, each shown as their own privacy allows a stranger).
+/// Whose list is read: the owner's own (every state, with friends' presence) or someone else's
+/// (friends only). Names show as each listed player's privacy allows the owner (a friend) or a
+/// stranger: never for a private player, so sending a request reveals no hidden name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reader {
     Owner,
@@ -174,10 +179,8 @@ pub async fn listing(
             let mut entry = json!({ "userId": side.user_id, "state": side.state, "since": side.since });
             let Some((username, profile)) = profiles.get(&side.user_id) else { return entry };
             let is_friend = side.state == "friend" && reader == Reader::Owner;
-            if reader == Reader::Owner || profile.seen_by_others(false).is_some() {
-                entry["username"] = json!(username);
-            }
             if let Some(shown) = profile.seen_by_others(is_friend) {
+                entry["username"] = json!(username);
                 entry["displayName"] = json!(shown.display_name);
                 entry["avatarUrl"] = json!(shown.avatar_url);
             }

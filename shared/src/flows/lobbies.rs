@@ -89,6 +89,9 @@ pub async fn join(app: &App, lobby_id: &str, player: &str, code: Option<&str>) -
         let (lobby, lock) =
             tokio::try_join!(lobbies::get(app, lobby_id), lobbies::lock(app, player)).map_err(Verdict::Failed)?;
         let lobby = lobby.ok_or_else(|| Verdict::Refused(unknown(lobby_id)))?;
+        if lobby.status != "open" {
+            return Err(Verdict::Refused(not_open(&lobby)));
+        }
         let now = crate::clock::now_secs();
         if lock.as_ref().is_some_and(|(h, until)| *h == Holding::Lobby(lobby_id.to_owned()) && *until > now) {
             return Ok((Joined::AlreadyIn, lobby));
@@ -127,6 +130,9 @@ pub async fn leave(app: &App, lobby_id: &str, player: &str) -> Result<Left, ApiE
         let (lobby, seats) =
             tokio::try_join!(lobbies::get(app, lobby_id), lobbies::players(app, lobby_id)).map_err(Verdict::Failed)?;
         let lobby = lobby.ok_or_else(|| Verdict::Refused(unknown(lobby_id)))?;
+        if lobby.status != "open" {
+            return Err(Verdict::Refused(not_open(&lobby)));
+        }
         if !seats.iter().any(|seat| seat.user_id == player) {
             return Err(Verdict::Refused(ApiError::NotFound {
                 code: "not_in_lobby",
@@ -256,7 +262,12 @@ pub async fn form(app: &App, queue: &str) -> Result<Vec<(Lobby, Vec<String>)>, A
     let (game_id, mode, size) = queue_parts(queue).ok_or_else(|| ApiError::internal(format!("bad queue {queue}")))?;
     let mut formed = Vec::new();
     for round in 0..ATTEMPTS {
-        let waiting = lobbies::waiting(app, queue, size as usize).await?;
+        let mut waiting = lobbies::waiting(app, queue, 4 * size as usize).await?;
+        // A player's lock names one ticket; an older one of theirs still live on another clock is
+        // left out (keeping both would write their seat twice in one transaction).
+        let newest: std::collections::HashMap<String, String> =
+            waiting.iter().map(|t| (t.user_id.clone(), t.order.clone())).collect();
+        waiting.retain(|t| newest.get(&t.user_id) == Some(&t.order));
         let Some(group) = matches(&waiting, size as usize).into_iter().next() else { return Ok(formed) };
         let lobby = new_lobby(game_id, &mode, &group[0].user_id, size, Visibility::Matchmade, size);
         let holding = Holding::Lobby(lobby.lobby_id.clone());

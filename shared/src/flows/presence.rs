@@ -44,11 +44,11 @@ pub async fn announce(app: &App, user_id: &str, record: Option<&Record>) -> Resu
     Ok(delivered)
 }
 
-/// A socket opened: the player is online; friends hear of it if they were offline before.
+/// A socket opened: the player is online; friends hear of it if they were offline before (best
+/// effort: a failed push must not refuse the connection, whose device is recorded already).
 pub async fn connected(app: &App, user_id: &str, connection_id: &str) -> Result<(), ApiError> {
     if presence::connected(app, user_id, connection_id).await? {
-        let record = presence::get(app, user_id).await?;
-        announce(app, user_id, record.as_ref()).await?;
+        announce_stored(app, user_id).await;
     }
     Ok(())
 }
@@ -56,10 +56,16 @@ pub async fn connected(app: &App, user_id: &str, connection_id: &str) -> Result<
 /// A socket closed or was found gone: friends hear of it if that was the player's last one.
 pub async fn disconnected(app: &App, user_id: &str, connection_id: &str) -> Result<(), ApiError> {
     if presence::disconnected(app, user_id, connection_id).await? {
-        let record = presence::get(app, user_id).await?;
-        announce(app, user_id, record.as_ref()).await?;
+        announce_stored(app, user_id).await;
     }
     Ok(())
+}
+
+async fn announce_stored(app: &App, user_id: &str) {
+    let announced = async { announce(app, user_id, presence::get(app, user_id).await?.as_ref()).await };
+    if let Err(error) = announced.await {
+        tracing::warn!(?error, "presence push failed; the presence is stored");
+    }
 }
 
 /// The player set a status (`inGame` only for a game in their library); friends hear of it.

@@ -276,6 +276,8 @@ impl Verdict {
         match self {
             Verdict::Replay(_) => 0,
             Verdict::AlreadyDone => 1,
+            // "Moved" refusals only ask the flow to read again: any definitive refusal wins.
+            Verdict::Refused(ApiError::Conflict { code: RELATION_MOVED | DRAW_STATE_MOVED, .. }) => 3,
             Verdict::Refused(_) => 2,
             Verdict::WalletMoved(_) => 3,
             Verdict::Failed(_) => 4,

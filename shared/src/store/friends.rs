@@ -64,6 +64,18 @@ pub fn put_side(app: &App, owner: &str, other: &str, state: State) -> Result<Tra
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
+/// Holds while the owner's side of a relation is still absent.
+pub fn absent(app: &App, owner: &str, other: &str) -> Result<TransactWriteItem, ApiError> {
+    let check = ConditionCheck::builder()
+        .table_name(app.table(Table::FRIENDS)?)
+        .key("userId", s(owner))
+        .key("otherUserId", s(other))
+        .condition_expression("attribute_not_exists(otherUserId)")
+        .build()
+        .map_err(tx_err)?;
+    Ok(TransactWriteItem::builder().condition_check(check).build())
+}
+
 /// A side moved from `from` to `to`, if it still holds `from`.
 pub fn move_side(app: &App, owner: &str, other: &str, from: State, to: State) -> Result<TransactWriteItem, ApiError> {
     let update = Update::builder()

@@ -9,7 +9,7 @@
 
 use super::{get_n, get_s, n, s, Item};
 use crate::app::{App, Table};
-use crate::domain::lobbies::Visibility;
+use crate::domain::lobbies::{Visibility, MAX_TICKET_SECS};
 use crate::error::ApiError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
@@ -419,9 +419,12 @@ pub async fn waiting(app: &App, queue: &str, limit: usize) -> Result<Vec<Ticket>
             .db
             .query()
             .table_name(app.table(Table::LOBBIES)?)
-            .key_condition_expression("pk = :q")
+            // Tickets older than the longest timeout are expired: the key condition skips them
+            // instead of reading them until TTL removes them.
+            .key_condition_expression("pk = :q AND sk >= :oldest")
             .filter_expression("expiresAt > :now")
             .expression_attribute_values(":q", s(queue))
+            .expression_attribute_values(":oldest", s(format!("{:013}", (now - MAX_TICKET_SECS) * 1000)))
             .expression_attribute_values(":now", n(now))
             .consistent_read(true)
             .set_exclusive_start_key(start)
