@@ -3,7 +3,7 @@
 //! the other player moved first (they sent a request at the same moment) it reads again and takes
 //! the transition from there. So mutual requests end as friends, never as two pending requests.
 
-use super::transaction::RELATION_MOVED;
+use super::transaction::retry_moved;
 use super::{Step, Transaction, Verdict};
 use crate::app::App;
 use crate::domain::friends::{on_add, Add, Removal, State};
@@ -22,27 +22,9 @@ pub struct Outcome {
     pub state: Option<State>,
 }
 
-/// Runs `attempt` until it commits or is refused for a reason other than a moved relation.
-async fn retrying<F, Fut>(mut attempt: F) -> Result<Outcome, ApiError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<Outcome, Verdict>>,
-{
-    for round in 0..ATTEMPTS {
-        match attempt().await {
-            Ok(outcome) => return Ok(outcome),
-            Err(Verdict::Refused(ApiError::Conflict { code: RELATION_MOVED, .. })) => {
-                crate::store::backoff(round).await
-            }
-            Err(other) => return Err(other.into()),
-        }
-    }
-    Err(ApiError::Unavailable("the relation kept changing; try again".into()))
-}
-
 /// `me` adds `other`: a request, or the acceptance of theirs. `me_name` goes in the event.
 pub async fn add(app: &App, me: &str, me_name: &str, other: &str) -> Result<Outcome, ApiError> {
-    retrying(|| async {
+    retry_moved(ATTEMPTS, "the relation", || async {
         let current = friends::relation(app, me, other).await.map_err(Verdict::Failed)?;
         let step = on_add(current);
         let outcome = match step {
@@ -105,7 +87,7 @@ fn end(app: &App, tx: &mut Transaction, me: &str, other: &str, state: State) -> 
 
 /// `me` ends the relation with `other`: cancels a request, declines one, or unfriends.
 pub async fn remove(app: &App, me: &str, other: &str) -> Result<Outcome, ApiError> {
-    retrying(|| async {
+    retry_moved(ATTEMPTS, "the relation", || async {
         let current = friends::relation(app, me, other).await.map_err(Verdict::Failed)?;
         let Some(state) = current else {
             return Err(Verdict::Refused(ApiError::NotFound {
@@ -123,7 +105,7 @@ pub async fn remove(app: &App, me: &str, other: &str) -> Result<Outcome, ApiErro
 /// `me` blocks `other`: the block and the end of any relation between them, in one transaction,
 /// so a blocked player is never left a friend or a pending request.
 pub async fn block(app: &App, me: &str, other: &str) -> Result<Outcome, ApiError> {
-    retrying(|| async {
+    retry_moved(ATTEMPTS, "the relation", || async {
         let current = friends::relation(app, me, other).await.map_err(Verdict::Failed)?;
         let built = || -> Result<Transaction, ApiError> {
             let mut tx = Transaction::new();

@@ -3,7 +3,7 @@
 //! transaction conditioned on what it read; when another change landed first it reads again.
 //! So a group at its limit admits exactly as many joiners as it has places.
 
-use super::transaction::RELATION_MOVED;
+use super::transaction::retry_moved;
 use super::{Step, Transaction, Verdict};
 use crate::app::App;
 use crate::domain::groups::{decide, Action, Change, Role};
@@ -16,23 +16,6 @@ const ATTEMPTS: u32 = 8;
 
 fn unknown(group_id: &str) -> ApiError {
     ApiError::NotFound { code: "unknown_group", what: format!("group {group_id}") }
-}
-
-async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T, ApiError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, Verdict>>,
-{
-    for round in 0..ATTEMPTS {
-        match attempt().await {
-            Ok(done) => return Ok(done),
-            Err(Verdict::Refused(ApiError::Conflict { code: RELATION_MOVED, .. })) => {
-                crate::store::backoff(round).await
-            }
-            Err(other) => return Err(other.into()),
-        }
-    }
-    Err(ApiError::Unavailable("the group kept changing; try again".into()))
 }
 
 pub async fn create(
@@ -73,7 +56,7 @@ pub enum Joined {
 }
 
 pub async fn join(app: &App, group_id: &str, user_id: &str) -> Result<(Joined, Group), ApiError> {
-    retrying(|| async {
+    retry_moved(ATTEMPTS, "the group", || async {
         let (group, role) = tokio::try_join!(groups::get(app, group_id), groups::role(app, group_id, user_id))
             .map_err(Verdict::Failed)?;
         let group = group.ok_or_else(|| Verdict::Refused(unknown(group_id)))?;
@@ -101,7 +84,7 @@ pub async fn join(app: &App, group_id: &str, user_id: &str) -> Result<(Joined, G
 /// `actor` does `action` to `target` (themselves for `Leave`). Returns the change made.
 pub async fn manage(app: &App, group_id: &str, actor: &str, target: &str, action: Action) -> Result<Change, ApiError> {
     let on_self = actor == target;
-    retrying(|| async {
+    retry_moved(ATTEMPTS, "the group", || async {
         let (group, actor_role, target_role) = tokio::try_join!(
             groups::get(app, group_id),
             groups::role(app, group_id, actor),

@@ -4,7 +4,7 @@
 //! the same transaction, so a ticket is matched once or not at all. Players hear of changes over
 //! their sockets; a started match is a `MatchStarted` event on the bus for game servers.
 
-use super::transaction::RELATION_MOVED;
+use super::transaction::{retry_moved, RELATION_MOVED};
 use super::{Step, Transaction, Verdict};
 use crate::app::App;
 use crate::domain::lobbies::{ensure_startable, matches, Visibility, LOBBY_LIFETIME_SECS};
@@ -17,23 +17,6 @@ const ATTEMPTS: u32 = 20;
 
 fn unknown(lobby_id: &str) -> ApiError {
     ApiError::NotFound { code: "unknown_lobby", what: format!("lobby {lobby_id}") }
-}
-
-async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T, ApiError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, Verdict>>,
-{
-    for round in 0..ATTEMPTS {
-        match attempt().await {
-            Ok(done) => return Ok(done),
-            Err(Verdict::Refused(ApiError::Conflict { code: RELATION_MOVED, .. })) => {
-                crate::store::backoff(round.min(5)).await
-            }
-            Err(other) => return Err(other.into()),
-        }
-    }
-    Err(ApiError::Unavailable("the lobby kept changing; try again".into()))
 }
 
 fn join_code() -> String {
@@ -85,7 +68,7 @@ pub enum Joined {
 }
 
 pub async fn join(app: &App, lobby_id: &str, player: &str, code: Option<&str>) -> Result<(Joined, Lobby), ApiError> {
-    retrying(|| async {
+    retry_moved(ATTEMPTS, "the lobby", || async {
         let (lobby, lock) =
             tokio::try_join!(lobbies::get(app, lobby_id), lobbies::lock(app, player)).map_err(Verdict::Failed)?;
         let lobby = lobby.ok_or_else(|| Verdict::Refused(unknown(lobby_id)))?;
@@ -126,7 +109,7 @@ pub enum Left {
 }
 
 pub async fn leave(app: &App, lobby_id: &str, player: &str) -> Result<Left, ApiError> {
-    retrying(|| async {
+    retry_moved(ATTEMPTS, "the lobby", || async {
         let (lobby, seats) =
             tokio::try_join!(lobbies::get(app, lobby_id), lobbies::players(app, lobby_id)).map_err(Verdict::Failed)?;
         let lobby = lobby.ok_or_else(|| Verdict::Refused(unknown(lobby_id)))?;
@@ -168,7 +151,7 @@ pub async fn leave(app: &App, lobby_id: &str, player: &str) -> Result<Left, ApiE
 /// The host starts the match: the lobby is `started`, every player's lock is released (they may
 /// queue again after the match), and a `MatchStarted` event names the players.
 pub async fn start(app: &App, lobby_id: &str, player: &str) -> Result<(Lobby, Vec<String>), ApiError> {
-    retrying(|| async {
+    retry_moved(ATTEMPTS, "the lobby", || async {
         let (lobby, seats) = tokio::try_join!(lobbies::get(app, lobby_id), lobbies::players(app, lobby_id))
             .map_err(Verdict::Failed)?;
         let lobby = lobby.ok_or_else(|| Verdict::Refused(unknown(lobby_id)))?;

@@ -127,6 +127,26 @@ pub const RELATION_MOVED: &str = "relation_moved";
 /// inventory counts): a pull retries on it and never answers it.
 pub const DRAW_STATE_MOVED: &str = "draw_state_moved";
 
+/// Runs `attempt` (read, decide, commit conditioned on what was read) until it commits or is
+/// refused for a reason other than a relation that moved meanwhile; after `attempts` rounds of
+/// moves it gives up with 503. The friends, groups and lobbies flows all retry this way.
+pub async fn retry_moved<T, F, Fut>(attempts: u32, what: &str, mut attempt: F) -> Result<T, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, Verdict>>,
+{
+    for round in 0..attempts {
+        match attempt().await {
+            Ok(done) => return Ok(done),
+            Err(Verdict::Refused(ApiError::Conflict { code: RELATION_MOVED, .. })) => {
+                store::backoff(round.min(5)).await
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(ApiError::Unavailable(format!("{what} kept changing; try again")))
+}
+
 /// What a cancelled transaction means, decided from its failed steps.
 #[derive(Debug)]
 pub enum Verdict {

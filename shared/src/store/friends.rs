@@ -32,10 +32,6 @@ impl Counter {
     }
 }
 
-fn tx_err(e: impl std::fmt::Display) -> ApiError {
-    ApiError::internal(e.to_string())
-}
-
 /// The caller's side of a relation, read consistently (the transition depends on it).
 pub async fn relation(app: &App, owner: &str, other: &str) -> Result<Option<State>, ApiError> {
     let out = app
@@ -60,7 +56,7 @@ pub fn put_side(app: &App, owner: &str, other: &str, state: State) -> Result<Tra
         .item("since", s(crate::clock::now_rfc3339()))
         .condition_expression("attribute_not_exists(otherUserId)")
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
@@ -72,7 +68,7 @@ pub fn absent(app: &App, owner: &str, other: &str) -> Result<TransactWriteItem, 
         .key("otherUserId", s(other))
         .condition_expression("attribute_not_exists(otherUserId)")
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().condition_check(check).build())
 }
 
@@ -89,7 +85,7 @@ pub fn move_side(app: &App, owner: &str, other: &str, from: State, to: State) ->
         .expression_attribute_values(":from", s(from.as_str()))
         .expression_attribute_values(":now", s(crate::clock::now_rfc3339()))
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().update(update).build())
 }
 
@@ -103,7 +99,7 @@ pub fn delete_side(app: &App, owner: &str, other: &str, state: State) -> Result<
         .expression_attribute_names("#state", "state")
         .expression_attribute_values(":state", s(state.as_str()))
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().delete(delete).build())
 }
 
@@ -129,7 +125,7 @@ pub fn count(app: &App, owner: &str, changes: &[(Counter, i64)]) -> Result<Trans
     if !caps.is_empty() {
         update = update.condition_expression(caps.join(" AND "));
     }
-    Ok(TransactWriteItem::builder().update(update.build().map_err(tx_err)?).build())
+    Ok(TransactWriteItem::builder().update(update.build().map_err(ApiError::internal)?).build())
 }
 
 /// Holds only while `blocker` has not blocked `blocked` (the Blocks table is the one block rule
@@ -141,7 +137,7 @@ pub fn not_blocked(app: &App, blocker: &str, blocked: &str) -> Result<TransactWr
         .key("blockedUserId", s(blocked))
         .condition_expression("attribute_not_exists(userId)")
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().condition_check(check).build())
 }
 
@@ -153,7 +149,7 @@ pub fn put_block(app: &App, blocker: &str, blocked: &str) -> Result<TransactWrit
         .item("blockedUserId", s(blocked))
         .item("createdAt", s(crate::clock::now_rfc3339()))
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().put(put).build())
 }
 

@@ -17,10 +17,6 @@ fn member_key(user_id: &str) -> String {
     format!("member#{user_id}")
 }
 
-fn tx_err(e: impl std::fmt::Display) -> ApiError {
-    ApiError::internal(e.to_string())
-}
-
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Group {
@@ -64,7 +60,7 @@ pub fn create(app: &App, group: &Group) -> Result<Vec<TransactWriteItem>, ApiErr
         .item("createdAt", s(&group.created_at))
         .condition_expression("attribute_not_exists(groupId)")
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     let claim = Put::builder()
         .table_name(table)
         .item("groupId", s(format!("name#{}", group.name.to_lowercase())))
@@ -72,7 +68,7 @@ pub fn create(app: &App, group: &Group) -> Result<Vec<TransactWriteItem>, ApiErr
         .item("claimedBy", s(&group.group_id))
         .condition_expression("attribute_not_exists(groupId)")
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     Ok(vec![
         TransactWriteItem::builder().put(meta).build(),
         TransactWriteItem::builder().put(claim).build(),
@@ -118,7 +114,7 @@ pub fn put_member(app: &App, group_id: &str, user_id: &str, role: Role) -> Resul
         .item("since", s(crate::clock::now_rfc3339()))
         .condition_expression("attribute_not_exists(sk)")
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
@@ -144,7 +140,7 @@ pub fn move_member(
                 .expression_attribute_values(":from", s(from.as_str()))
                 .expression_attribute_values(":now", s(crate::clock::now_rfc3339()))
                 .build()
-                .map_err(tx_err)?;
+                .map_err(ApiError::internal)?;
             TransactWriteItem::builder().update(update).build()
         }
         None => {
@@ -156,7 +152,7 @@ pub fn move_member(
                 .expression_attribute_names("#role", "role")
                 .expression_attribute_values(":from", s(from.as_str()))
                 .build()
-                .map_err(tx_err)?;
+                .map_err(ApiError::internal)?;
             TransactWriteItem::builder().delete(delete).build()
         }
     })
@@ -175,7 +171,8 @@ pub fn is_member(app: &App, group_id: &str, user_id: &str, admin: bool) -> Resul
         names.push(format!(":r{i}"));
         check = check.expression_attribute_values(format!(":r{i}"), s(role.as_str()));
     }
-    let check = check.condition_expression(format!("#role IN ({})", names.join(", "))).build().map_err(tx_err)?;
+    let check =
+        check.condition_expression(format!("#role IN ({})", names.join(", "))).build().map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().condition_check(check).build())
 }
 
@@ -189,7 +186,7 @@ pub fn holds(app: &App, group_id: &str, user_id: &str, role: Role) -> Result<Tra
         .expression_attribute_names("#role", "role")
         .expression_attribute_values(":role", s(role.as_str()))
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().condition_check(check).build())
 }
 
@@ -207,7 +204,7 @@ pub fn sender_reads(app: &App, group_id: &str, user_id: &str, message_id: &str) 
         .expression_attribute_values(":admin", s(Role::Admin.as_str()))
         .expression_attribute_values(":member", s(Role::Member.as_str()))
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().update(update).build())
 }
 
@@ -224,7 +221,7 @@ pub fn count(app: &App, group_id: &str, delta: i64) -> Result<TransactWriteItem,
         true => update.condition_expression("memberCount < maxMembers"),
         false => update.condition_expression("attribute_exists(groupId)"),
     };
-    Ok(TransactWriteItem::builder().update(update.build().map_err(tx_err)?).build())
+    Ok(TransactWriteItem::builder().update(update.build().map_err(ApiError::internal)?).build())
 }
 
 /// The owner named on the group's meta item (a transfer changes it).
@@ -238,7 +235,7 @@ pub fn set_owner(app: &App, group_id: &str, from: &str, to: &str) -> Result<Tran
         .expression_attribute_values(":to", s(to))
         .expression_attribute_values(":from", s(from))
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().update(update).build())
 }
 

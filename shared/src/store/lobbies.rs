@@ -32,10 +32,6 @@ fn lock_pk(user_id: &str) -> String {
     format!("player#{user_id}")
 }
 
-fn tx_err(e: impl std::fmt::Display) -> ApiError {
-    ApiError::internal(e.to_string())
-}
-
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Lobby {
@@ -95,7 +91,7 @@ pub fn put_lobby(app: &App, lobby: &Lobby) -> Result<TransactWriteItem, ApiError
     if lobby.visibility == Visibility::Public.as_str() {
         put = put.item("openGameId", n(lobby.game_id)).item("listedAt", s(&lobby.created_at));
     }
-    Ok(TransactWriteItem::builder().put(put.build().map_err(tx_err)?).build())
+    Ok(TransactWriteItem::builder().put(put.build().map_err(ApiError::internal)?).build())
 }
 
 pub async fn get(app: &App, lobby_id: &str) -> Result<Option<Lobby>, ApiError> {
@@ -154,7 +150,7 @@ pub fn put_seat(app: &App, lobby_id: &str, user_id: &str) -> Result<TransactWrit
         .item("joinedAt", s(crate::clock::now_rfc3339()))
         .condition_expression("attribute_not_exists(sk)")
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
@@ -165,7 +161,7 @@ pub fn delete_seat(app: &App, lobby_id: &str, user_id: &str) -> Result<TransactW
         .key("sk", s(player_sk(user_id)))
         .condition_expression("attribute_exists(sk)")
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().delete(delete).build())
 }
 
@@ -178,7 +174,7 @@ pub fn is_ready(app: &App, lobby_id: &str, user_id: &str) -> Result<TransactWrit
         .condition_expression("ready = :true")
         .expression_attribute_values(":true", AttributeValue::Bool(true))
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().condition_check(check).build())
 }
 
@@ -216,7 +212,7 @@ pub fn count(app: &App, lobby_id: &str, delta: i64) -> Result<TransactWriteItem,
             .expression_attribute_names("#size", "size"),
         false => update.condition_expression("#status = :open"),
     };
-    Ok(TransactWriteItem::builder().update(update.build().map_err(tx_err)?).build())
+    Ok(TransactWriteItem::builder().update(update.build().map_err(ApiError::internal)?).build())
 }
 
 /// The lobby moved from open to `status` (`started` or `closed`), if it still has the players
@@ -235,7 +231,7 @@ pub fn end(app: &App, lobby_id: &str, status: &str, players: usize) -> Result<Tr
         .expression_attribute_values(":now", s(crate::clock::now_rfc3339()))
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().update(update).build())
 }
 
@@ -299,7 +295,7 @@ pub fn take_lock(app: &App, user_id: &str, holding: &Holding, until: u64) -> Res
         .expression_attribute_values(":now", n(crate::clock::now_secs()))
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
@@ -321,7 +317,7 @@ pub fn move_lock(
         .expression_attribute_values(":from", s(from.encode()))
         .expression_attribute_values(":until", n(until))
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().update(update).build())
 }
 
@@ -334,7 +330,7 @@ pub fn release_lock(app: &App, user_id: &str, holding: &Holding) -> Result<Trans
         .condition_expression("holding = :holding")
         .expression_attribute_values(":holding", s(holding.encode()))
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().delete(delete).build())
 }
 
@@ -394,7 +390,7 @@ pub fn put_ticket(app: &App, ticket: &Ticket) -> Result<TransactWriteItem, ApiEr
         .item("expiresAt", n(ticket.expires_at))
         .condition_expression("attribute_not_exists(sk)")
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
@@ -405,7 +401,7 @@ pub fn delete_ticket(app: &App, queue: &str, order: &str) -> Result<TransactWrit
         .key("sk", s(order))
         .condition_expression("attribute_exists(sk)")
         .build()
-        .map_err(tx_err)?;
+        .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().delete(delete).build())
 }
 
