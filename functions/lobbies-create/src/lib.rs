@@ -26,7 +26,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         Some(v @ (Visibility::Public | Visibility::InviteOnly)) => v,
         _ => return Err(ApiError::validation("visibility", "visibility is public or inviteOnly")),
     };
-    flows::lobbies::ensure_owned(app, &player.user_id, body.game_id).await?;
+    platform::store::orders::ensure_owned(app, &player.user_id, body.game_id).await?;
     let lobby = flows::lobbies::create(app, &player.user_id, body.game_id, &mode, size, visibility).await?;
     let seats = platform::store::lobbies::players(app, &lobby.lobby_id).await?;
     json_response(201, &flows::lobbies::view(&lobby, &seats, true))

@@ -19,7 +19,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let lobby_id = platform::store::checked_id("lobbyId", &path_param(&req, "lobbyId")?)?;
     let body: JoinLobby = json_body(&req)?;
     if let Some(lobby) = platform::store::lobbies::get(app, &lobby_id).await? {
-        lobbies::ensure_owned(app, &player.user_id, lobby.game_id).await?;
+        platform::store::orders::ensure_owned(app, &player.user_id, lobby.game_id).await?;
     }
     let (joined, joined_lobby) = lobbies::join(app, &lobby_id, &player.user_id, body.join_code.as_deref()).await?;
     let (lobby, seats) = tokio::try_join!(

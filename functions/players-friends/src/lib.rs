@@ -12,17 +12,9 @@ use serde_json::json;
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let user_id = chat::checked_user_id("userId", &path_param(&req, "userId")?)?;
     let limit = page_limit(&req, 50, 100)?;
-    let viewer = match req.headers().contains_key("authorization") {
-        true => Some(app.authenticate(&req).await?.user_id),
-        false => None,
-    };
-    let is_friend = async {
-        match &viewer {
-            Some(viewer) => Ok(friends::relation(app, viewer, &user_id).await? == Some(State::Friend)),
-            None => Ok::<_, ApiError>(false),
-        }
-    };
-    let (profile, is_friend) = tokio::try_join!(accounts::profile(app, &user_id), is_friend)?;
+    let viewer = app.authenticate_optional(&req).await?.map(|player| player.user_id);
+    let (profile, is_friend) =
+        tokio::try_join!(accounts::profile(app, &user_id), friends::is_friend(app, viewer.as_deref(), &user_id))?;
     let (_, profile) =
         profile.ok_or_else(|| ApiError::NotFound { code: "unknown_user", what: format!("player {user_id}") })?;
     let reader = match viewer.as_deref() == Some(user_id.as_str()) {

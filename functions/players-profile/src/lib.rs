@@ -11,10 +11,7 @@ use platform::App;
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let user_id = checked_user_id("userId", &path_param(&req, "userId")?)?;
-    let viewer = match req.headers().contains_key("authorization") {
-        true => Some(app.authenticate(&req).await?.user_id),
-        false => None,
-    };
+    let viewer = app.authenticate_optional(&req).await?.map(|player| player.user_id);
     if viewer.as_deref() == Some(user_id.as_str()) {
         return json_response(200, &flows::profile::own(app, &user_id).await?);
     }

@@ -183,18 +183,6 @@ pub async fn start(app: &App, lobby_id: &str, player: &str) -> Result<(Lobby, Ve
     .await
 }
 
-/// Lobbies and queues are for games the player owns.
-pub async fn ensure_owned(app: &App, player: &str, game_id: u32) -> Result<(), ApiError> {
-    match crate::store::orders::library_entry(app, player, game_id).await? {
-        Some(_) => Ok(()),
-        None => Err(ApiError::Rule {
-            code: "not_owned",
-            field: Some("gameId"),
-            detail: format!("game {game_id} is not in your library"),
-        }),
-    }
-}
-
 pub fn not_open(lobby: &Lobby) -> ApiError {
     ApiError::Conflict { code: "lobby_not_open", detail: format!("the lobby is {}", lobby.status) }
 }
@@ -357,7 +345,7 @@ pub async fn queue_up(
 ) -> Result<Value, ApiError> {
     use crate::domain::lobbies as rules;
     let (mode, size, timeout) = (rules::mode(mode)?, rules::size(size)?, rules::ticket_secs(timeout_secs)?);
-    ensure_owned(app, player, game_id).await?;
+    crate::store::orders::ensure_owned(app, player, game_id).await?;
     let (ticket, formed) = enter_queue(app, player, lobbies::queue_key(game_id, &mode, size), timeout).await?;
     announce_matches(app, &formed).await;
     let mine = formed.iter().find(|(_, players)| players.iter().any(|p| p == player));

@@ -71,13 +71,7 @@ async fn announce_stored(app: &App, user_id: &str) {
 /// The player set a status (`inGame` only for a game in their library); friends hear of it.
 pub async fn set(app: &App, user_id: &str, status: Status, game_id: Option<u32>) -> Result<View, ApiError> {
     if let Some(game_id) = game_id {
-        if crate::store::orders::library_entry(app, user_id, game_id).await?.is_none() {
-            return Err(ApiError::Rule {
-                code: "not_owned",
-                field: Some("gameId"),
-                detail: format!("game {game_id} is not in your library"),
-            });
-        }
+        crate::store::orders::ensure_owned(app, user_id, game_id).await?;
     }
     let record = presence::set_status(app, user_id, status, game_id).await?;
     if let Err(error) = announce(app, user_id, Some(&record)).await {

@@ -1,7 +1,6 @@
 //! Profiles as their owner sees them and as everyone else does.
 
 use crate::app::App;
-use crate::domain::friends::State;
 use crate::domain::presence::View;
 use crate::error::ApiError;
 use crate::store::{accounts, friends, presence};
@@ -22,14 +21,11 @@ pub async fn own(app: &App, user_id: &str) -> Result<Value, ApiError> {
 /// other profile, its id alone.
 pub async fn seen_by_others(app: &App, user_id: &str, viewer: Option<&str>) -> Result<Value, ApiError> {
     let unknown = || ApiError::NotFound { code: "unknown_user", what: format!("player {user_id}") };
-    let is_friend = async {
-        match viewer {
-            Some(viewer) => Ok(friends::relation(app, viewer, user_id).await? == Some(State::Friend)),
-            None => Ok::<_, ApiError>(false),
-        }
-    };
-    let (found, is_friend, presence) =
-        tokio::try_join!(accounts::profile(app, user_id), is_friend, presence::get(app, user_id))?;
+    let (found, is_friend, presence) = tokio::try_join!(
+        accounts::profile(app, user_id),
+        friends::is_friend(app, viewer, user_id),
+        presence::get(app, user_id)
+    )?;
     let (username, profile) = found.ok_or_else(unknown)?;
     Ok(match profile.seen_by_others(is_friend) {
         Some(shown) => json!({

@@ -46,6 +46,14 @@ pub async fn relation(app: &App, owner: &str, other: &str) -> Result<Option<Stat
     Ok(out.item.as_ref().and_then(|i| get_s(i, "state")).and_then(State::parse))
 }
 
+/// Whether `viewer` (if anyone is signed in) is a friend of `user_id`.
+pub async fn is_friend(app: &App, viewer: Option<&str>, user_id: &str) -> Result<bool, ApiError> {
+    match viewer {
+        Some(viewer) => Ok(relation(app, viewer, user_id).await? == Some(State::Friend)),
+        None => Ok(false),
+    }
+}
+
 /// A new side of a relation, if that side holds none.
 pub fn put_side(app: &App, owner: &str, other: &str, state: State) -> Result<TransactWriteItem, ApiError> {
     let put = Put::builder()

@@ -58,6 +58,19 @@ pub async fn library_entry(app: &App, user_id: &str, game_id: u32) -> Result<Opt
     Ok(out.item.map(serde_dynamo::from_item).transpose()?)
 }
 
+/// Refuses (`422 not_owned`, field `gameId`) a game the player does not own: presence in a game
+/// and lobbies and queues are for owned games only.
+pub async fn ensure_owned(app: &App, user_id: &str, game_id: u32) -> Result<(), ApiError> {
+    match library_entry(app, user_id, game_id).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::Rule {
+            code: "not_owned",
+            field: Some("gameId"),
+            detail: format!("game {game_id} is not in your library"),
+        }),
+    }
+}
+
 /// One page of a player's orders, newest first.
 pub async fn orders_page(
     app: &App,
