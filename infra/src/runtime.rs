@@ -86,6 +86,8 @@ pub struct Runtime {
     /// The running instances, by number.
     instances: Mutex<HashMap<usize, Instance>>,
     in_flight: Mutex<HashMap<String, InFlight>>,
+    /// How to kill each running instance (the fault injector's "function killed mid-invocation").
+    kills: Mutex<HashMap<usize, oneshot::Sender<()>>>,
     next_instance: AtomicUsize,
     options: RuntimeOptions,
     base_url: Mutex<String>,
@@ -112,6 +114,7 @@ impl Runtime {
             pools,
             instances: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
+            kills: Mutex::new(HashMap::new()),
             next_instance: AtomicUsize::new(0),
             options,
             base_url: Mutex::new(String::new()),
@@ -200,13 +203,22 @@ impl Runtime {
             command.stdout(log.try_clone()?).stderr(log);
         }
         let mut child = command.spawn()?;
+        let (kill, killed) = oneshot::channel();
+        self.kills.lock().expect("lock").insert(number, kill);
         self.instances.lock().expect("lock").insert(number, instance.clone());
         pool.instances.fetch_add(1, Ordering::SeqCst);
         let (runtime, pool) = (self.clone(), pool.clone());
         tokio::spawn(async move {
-            let status = child.wait().await;
+            let status = tokio::select! {
+                status = child.wait() => status,
+                Ok(()) = killed => {
+                    let _ = child.start_kill();
+                    child.wait().await
+                }
+            };
             pool.instances.fetch_sub(1, Ordering::SeqCst);
             runtime.instances.lock().expect("lock").remove(&number);
+            runtime.kills.lock().expect("lock").remove(&number);
             tracing::warn!(function = %pool.function.binary, instance = number, ?status, "function instance exited");
             // Whatever that instance was running will never be answered.
             let mut in_flight = runtime.in_flight.lock().expect("lock");
@@ -219,6 +231,21 @@ impl Runtime {
             }
         });
         Ok(())
+    }
+
+    /// Kills (SIGKILL) one instance of `function` that is in the middle of an invocation, as a
+    /// crash or an out-of-memory kill would: its caller gets the error API Gateway gives, and the
+    /// next invocation starts a fresh instance. False if no instance of it was busy.
+    pub fn kill_busy_instance(&self, function: &str) -> bool {
+        let busy = self
+            .in_flight
+            .lock()
+            .expect("lock")
+            .values()
+            .find(|f| f.instance.function == function)
+            .map(|f| f.instance.number);
+        let kill = busy.and_then(|number| self.kills.lock().expect("lock").remove(&number));
+        kill.is_some_and(|kill| kill.send(()).is_ok())
     }
 
     /// Answers invocation `id`, if `path` names the instance running it.

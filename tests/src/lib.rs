@@ -18,8 +18,13 @@ pub struct Stack {
     /// The WebSocket API (`ws://...`), whose functions push through its @connections endpoint.
     pub socket_url: String,
     pub template: Template,
-    /// The functions reach EventBridge through this switchable proxy (the bus can be "down").
+    /// The functions reach EventBridge, DynamoDB and SQS through these fault injectors
+    /// (`infra::faults`): each dependency can be down, slow, cut mid-request or lose replies.
     pub bus: std::sync::Arc<infra::faults::Proxy>,
+    pub dynamodb: std::sync::Arc<infra::faults::Proxy>,
+    pub sqs: std::sync::Arc<infra::faults::Proxy>,
+    /// The local Lambda runtime, to kill a function in the middle of an invocation.
+    pub runtime: std::sync::Arc<infra::runtime::Runtime>,
 }
 
 /// One client per test thread: a pooled connection lives on the runtime that opened it, and each
@@ -94,7 +99,13 @@ pub fn stack() -> &'static Stack {
             let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             runtime.block_on(async move {
                 let bus = infra::faults::Proxy::start(emulator_addr("EVENTBRIDGE")).await.expect("bus proxy");
-                let extra_env = vec![("AWS_ENDPOINT_URL_EVENTBRIDGE".to_string(), bus.url())];
+                let dynamodb = infra::faults::Proxy::start(emulator_addr("DYNAMODB")).await.expect("DynamoDB proxy");
+                let sqs = infra::faults::Proxy::start(emulator_addr("SQS")).await.expect("SQS proxy");
+                let extra_env = vec![
+                    ("AWS_ENDPOINT_URL_EVENTBRIDGE".to_string(), bus.url()),
+                    ("AWS_ENDPOINT_URL_DYNAMODB".to_string(), dynamodb.url()),
+                    ("AWS_ENDPOINT_URL_SQS".to_string(), sqs.url()),
+                ];
                 let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 let socket_addr = socket.local_addr().unwrap();
                 let api = infra::LocalApi::new(
@@ -107,16 +118,18 @@ pub fn stack() -> &'static Stack {
                     Some(format!("http://{socket_addr}")),
                 )
                 .expect("local API");
+                let runtime = api.runtime.clone();
                 infra::deploy::deploy(&deploy_template).await.expect("deploy to the emulators");
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 let invoke = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send((listener.local_addr().unwrap(), invoke.local_addr().unwrap(), socket_addr, bus)).unwrap();
+                let faults = (bus, dynamodb, sqs, runtime);
+                tx.send((listener.local_addr().unwrap(), invoke.local_addr().unwrap(), socket_addr, faults)).unwrap();
                 api.serve(listener, Some(invoke), Some(socket)).await.unwrap();
             });
         });
         // The first deploy loads the 27,075-game catalog (about 30 s on an idle machine, more on a
         // busy one); later ones find it loaded. A deadline, not a wait.
-        let (addr, invoke, socket, bus) =
+        let (addr, invoke, socket, (bus, dynamodb, sqs, runtime)) =
             rx.recv_timeout(std::time::Duration::from_secs(300)).expect("local API started");
         Stack {
             base_url: format!("http://{addr}"),
@@ -124,6 +137,9 @@ pub fn stack() -> &'static Stack {
             socket_url: format!("ws://{socket}"),
             template,
             bus,
+            dynamodb,
+            sqs,
+            runtime,
         }
     })
 }

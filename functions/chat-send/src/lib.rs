@@ -2,12 +2,15 @@
 
 use lambda_http::Request;
 use platform::flows;
-use platform::http::{json_body, json_response, HttpResult};
-use platform::store::chat;
+use platform::http::{idempotency_key, json_body, json_response, HttpResult};
 use platform::store::rate_limit::{self, Limit, Scope};
+use platform::store::{chat, idempotency};
 use platform::{ApiError, App};
 use serde::Deserialize;
 use serde_json::json;
+
+/// The idempotency records' operation name.
+const OPERATION: &str = "chat-send";
 
 /// Per sender: a burst of chat, not a flood.
 pub const PER_SENDER: Limit = Limit { max: 30, window_secs: 60 };
@@ -21,6 +24,7 @@ struct SendRequest {
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let player = app.authenticate(&req).await?;
+    let key = idempotency_key(&req)?;
     let body: SendRequest = json_body(&req)?;
     let text = platform::domain::chat::validate_text(&body.text)?;
     let recipient = chat::checked_user_id("recipientId", &body.recipient_id)?;
@@ -35,14 +39,8 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     if !chat::user_exists(app, &recipient).await? {
         return Err(ApiError::NotFound { code: "unknown_recipient", what: format!("player {recipient}") });
     }
-    let message = flows::chat::send(app, &player.user_id, &recipient, &text).await?;
-    json_response(
-        201,
-        &json!({
-            "message": "Message sent",
-            "messageId": message.message_id,
-            "conversationId": message.conversation_id,
-            "sentAt": message.sent_at,
-        }),
-    )
+    let guard = key.map(|key| {
+        idempotency::Guard::new(&player.user_id, OPERATION, &key, &json!({ "recipientId": recipient, "text": text }))
+    });
+    json_response(201, &flows::chat::send(app, &player.user_id, &recipient, &text, guard.as_ref()).await?)
 }

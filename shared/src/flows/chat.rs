@@ -9,9 +9,23 @@ use crate::app::App;
 use crate::error::ApiError;
 use crate::outbox;
 use crate::store::chat::{self, Message};
+use crate::store::idempotency;
 use serde_json::json;
 
-pub async fn send(app: &App, sender: &str, recipient: &str, text: &str) -> Result<Message, ApiError> {
+/// Sends a direct message. With an Idempotency-Key (`guard`), a retried send whose first reply
+/// was lost gets that reply again instead of sending the message twice. Returns the response.
+pub async fn send(
+    app: &App,
+    sender: &str,
+    recipient: &str,
+    text: &str,
+    guard: Option<&idempotency::Guard>,
+) -> Result<serde_json::Value, ApiError> {
+    if let Some(guard) = guard {
+        if let Some(record) = idempotency::load(app, guard).await? {
+            return record.replay(guard);
+        }
+    }
     let message = Message {
         message_id: crate::store::new_id(),
         conversation_id: chat::conversation_id(sender, recipient),
@@ -43,8 +57,22 @@ pub async fn send(app: &App, sender: &str, recipient: &str, text: &str) -> Resul
         .add(Step::Message, chat::put_message(app, &message)?)
         .add(Step::OutboxEntry, delivery.put(app)?)
         .add(Step::OutboxEntry, sent.put(app)?);
-    tx.commit(&app.db).await?;
-    Ok(message)
+    let response = json!({
+        "message": "Message sent",
+        "messageId": message.message_id,
+        "conversationId": message.conversation_id,
+        "sentAt": message.sent_at,
+    });
+    if let Some(guard) = guard {
+        tx.add(Step::IdempotencyRecord, idempotency::completed_put(app, guard, &response)?);
+    }
+    match tx.commit(&app.db).await {
+        Ok(()) => Ok(response),
+        Err(Verdict::Replay(record)) => {
+            idempotency::Record::from_item(record).replay(guard.expect("only a guard replays"))
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// Result of delivering one message.
