@@ -27,7 +27,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,7 +91,13 @@ impl Proxy {
     /// Starts forwarding a loopback port to `upstream` on the current runtime.
     pub async fn start(upstream: SocketAddr) -> std::io::Result<Arc<Proxy>> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().map_err(std::io::Error::other)?;
+        // A plain client: no proxy from the environment, no redirects followed on anyone's behalf.
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(64)
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(std::io::Error::other)?;
         let proxy = Arc::new(Proxy {
             addr: listener.local_addr()?,
             upstream: format!("http://{upstream}"),
@@ -102,10 +108,20 @@ impl Proxy {
         });
         let accepting = proxy.clone();
         tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
+            loop {
+                let stream = match listener.accept().await {
+                    Ok((stream, _)) => stream,
+                    Err(error) => {
+                        // Out of descriptors, or a connection aborted before it was accepted:
+                        // the proxy stays up.
+                        tracing::warn!(%error, "fault proxy: accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
                 if accepting.draw() == Some(Fault::Refuse) {
                     accepting.counters.refused.fetch_add(1, Ordering::SeqCst);
-                    drop(stream);
+                    let _ = stream.set_zero_linger(); // closed with a reset, as a refusal is
                     continue;
                 }
                 tokio::spawn(serve_connection(accepting.clone(), stream));
@@ -192,10 +208,9 @@ impl Proxy {
             body = changed;
         }
         let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        // `Host` passes unchanged (the emulators ignore it; signatures cover it).
         let mut headers = parts.headers;
-        for hop in ["connection", "keep-alive", "transfer-encoding", "content-length"] {
-            headers.remove(hop);
-        }
+        strip_hop_by_hop(&mut headers);
         // An upstream failure reaches the caller as a cut connection, as it would without us.
         let answer = self
             .client
@@ -206,10 +221,10 @@ impl Proxy {
             .await
             .ok()?;
         let mut response = Response::builder().status(answer.status());
-        for (name, value) in answer.headers() {
-            if !matches!(name.as_str(), "connection" | "keep-alive" | "transfer-encoding" | "content-length") {
-                response = response.header(name, value);
-            }
+        let mut answer_headers = answer.headers().clone();
+        strip_hop_by_hop(&mut answer_headers);
+        for (name, value) in &answer_headers {
+            response = response.header(name, value);
         }
         let bytes = answer.bytes().await.ok()?;
         if fault == Some(Fault::DropReply) {
@@ -221,8 +236,35 @@ impl Proxy {
     }
 }
 
+/// Headers that belong to one connection (RFC 9110 7.6.1), not to the message, and the length,
+/// which the next hop sets again.
+fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<String> = headers
+        .get_all("connection")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(',').map(|t| t.trim().to_ascii_lowercase()))
+        .collect();
+    for name in named.iter().map(String::as_str).chain([
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "content-length",
+    ]) {
+        headers.remove(name);
+    }
+}
+
 /// One client connection: requests are served in turn until the client leaves or a fault cuts it.
-async fn serve_connection(proxy: Arc<Proxy>, stream: tokio::net::TcpStream) {
+async fn serve_connection(proxy: Arc<Proxy>, stream: TcpStream) {
+    // A second handle on the socket, to end a cut connection with a reset, not a graceful close.
+    let Ok((stream, shadow)) = with_shadow(stream) else { return };
     let cut = Arc::new(Notify::new());
     let service = {
         let cut = cut.clone();
@@ -243,6 +285,74 @@ async fn serve_connection(proxy: Arc<Proxy>, stream: tokio::net::TcpStream) {
     let connection = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     tokio::select! {
         _ = connection => {}
-        _ = cut.notified() => {}
+        _ = cut.notified() => {
+            let _ = shadow.set_zero_linger();
+        }
+    }
+}
+
+fn with_shadow(stream: TcpStream) -> std::io::Result<(TcpStream, TcpStream)> {
+    let stream = stream.into_std()?;
+    let shadow = stream.try_clone()?;
+    Ok((TcpStream::from_std(stream)?, TcpStream::from_std(shadow)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    /// An upstream that counts the requests it served.
+    async fn upstream() -> (SocketAddr, Arc<AtomicUsize>) {
+        let served = Arc::new(AtomicUsize::new(0));
+        let counter = served.clone();
+        let app = axum::Router::new().fallback(move |body: Bytes| {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                body
+            }
+        });
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (addr, served)
+    }
+
+    async fn post(client: &reqwest::Client, proxy: &Proxy, body: &'static str) -> Result<String, reqwest::Error> {
+        client.post(proxy.url()).body(body).send().await?.text().await
+    }
+
+    /// Each fault does what it says, on one pooled keep-alive connection as on new ones: a
+    /// dropped reply reaches upstream but never the caller; refused and reset requests never reach
+    /// upstream; a tamper rewrites the body on its way; healed, requests pass untouched.
+    #[tokio::test]
+    async fn each_fault_hits_requests_as_named_and_heals() {
+        let (addr, served) = upstream().await;
+        let proxy = Proxy::start(addr).await.unwrap();
+        let client = reqwest::Client::new();
+        assert_eq!(post(&client, &proxy, "one").await.unwrap(), "one");
+
+        proxy.inject(Fault::DropReply, 1.0);
+        assert!(post(&client, &proxy, "two").await.is_err(), "the caller never gets the answer");
+        assert_eq!(served.load(Ordering::SeqCst), 2, "but upstream served it");
+
+        for fault in [Fault::Refuse, Fault::Reset] {
+            proxy.inject(fault, 1.0);
+            assert!(post(&client, &proxy, "lost").await.is_err(), "{fault:?}");
+            assert_eq!(served.load(Ordering::SeqCst), 2, "{fault:?} never reaches upstream");
+        }
+
+        proxy.inject(Fault::Latency(Duration::from_millis(200)), 1.0);
+        let started = std::time::Instant::now();
+        assert_eq!(post(&client, &proxy, "slow").await.unwrap(), "slow");
+        assert!(started.elapsed() >= Duration::from_millis(200));
+
+        proxy.heal();
+        proxy.set_tamper(Some(Arc::new(|_: &HeaderMap, body: Bytes| Bytes::from(body.to_ascii_uppercase()))));
+        assert_eq!(post(&client, &proxy, "quiet").await.unwrap(), "QUIET");
+        let injected = proxy.injected();
+        assert_eq!((injected.dropped_replies, injected.delayed, injected.tampered), (1, 1, 1), "{injected:?}");
+        assert!(injected.refused >= 1 && injected.reset == 1, "{injected:?}");
     }
 }

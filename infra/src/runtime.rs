@@ -237,13 +237,10 @@ impl Runtime {
     /// crash or an out-of-memory kill would: its caller gets the error API Gateway gives, and the
     /// next invocation starts a fresh instance. False if no instance of it was busy.
     pub fn kill_busy_instance(&self, function: &str) -> bool {
-        let busy = self
-            .in_flight
-            .lock()
-            .expect("lock")
-            .values()
-            .find(|f| f.instance.function == function)
-            .map(|f| f.instance.number);
+        // Held while killing: the invocation cannot be answered between the choice and the kill,
+        // so the kill always lands mid-invocation.
+        let in_flight = self.in_flight.lock().expect("lock");
+        let busy = in_flight.values().find(|f| f.instance.function == function).map(|f| f.instance.number);
         let kill = busy.and_then(|number| self.kills.lock().expect("lock").remove(&number));
         kill.is_some_and(|kill| kill.send(()).is_ok())
     }

@@ -69,11 +69,14 @@ pub struct App {
 /// Non-table settings template.yaml may give a function.
 pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
 pub const CHAT_DELIVERY_QUEUE_URL: &str = "CHAT_DELIVERY_QUEUE_URL";
+/// Where `outbox-publish` sets aside an outbox entry that can never be published.
+pub const OUTBOX_FAILURES_QUEUE_URL: &str = "OUTBOX_FAILURES_QUEUE_URL";
 /// Minors' spending bands (`domain::minors::SpendingRules::from_setting`).
 pub const MINOR_SPENDING_LIMITS: &str = "MINOR_SPENDING_LIMITS";
 /// The WebSocket API's management endpoint (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`).
 pub const WEBSOCKET_ENDPOINT: &str = "WEBSOCKET_ENDPOINT";
-pub const SETTINGS: [&str; 4] = [EVENT_BUS_NAME, CHAT_DELIVERY_QUEUE_URL, MINOR_SPENDING_LIMITS, WEBSOCKET_ENDPOINT];
+pub const SETTINGS: [&str; 5] =
+    [EVENT_BUS_NAME, CHAT_DELIVERY_QUEUE_URL, OUTBOX_FAILURES_QUEUE_URL, MINOR_SPENDING_LIMITS, WEBSOCKET_ENDPOINT];
 
 /// The `@connections` client for `endpoint`, if the function has one.
 fn sockets_client(

@@ -6,7 +6,7 @@
 //! messages): one group is one partition, so its entries reach the stream, and the queue, in
 //! commit order. They expire by TTL.
 
-use crate::app::{App, Table, CHAT_DELIVERY_QUEUE_URL, EVENT_BUS_NAME};
+use crate::app::{App, Table, CHAT_DELIVERY_QUEUE_URL, EVENT_BUS_NAME, OUTBOX_FAILURES_QUEUE_URL};
 use crate::error::ApiError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
@@ -105,6 +105,21 @@ impl Entry {
 }
 
 /// Sends one entry to where it goes: the bus or the chat delivery queue.
+/// Sets aside a stream record that can never be published (it does not parse as an entry), with
+/// why, on the failures queue an operator watches: the stream, which retries every other
+/// failure until the dependency is back, then moves past it instead of stalling on it.
+pub async fn set_aside(app: &App, sequence: &str, why: &ApiError, image: &serde_json::Value) -> Result<(), ApiError> {
+    let body = serde_json::json!({ "sequenceNumber": sequence, "error": format!("{why:?}"), "newImage": image });
+    app.sqs
+        .send_message()
+        .queue_url(app.setting(OUTBOX_FAILURES_QUEUE_URL)?)
+        .message_body(body.to_string())
+        .send()
+        .await
+        .map_err(|e| ApiError::Unavailable(format!("{e:?}")))?;
+    Ok(())
+}
+
 pub async fn send(app: &App, entry: &Entry) -> Result<(), ApiError> {
     match &entry.message {
         Message::Event { detail_type, detail } => {

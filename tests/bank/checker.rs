@@ -4,7 +4,7 @@
 
 use crate::workload::{History, Kind, Op};
 use aws_sdk_dynamodb::types::AttributeValue;
-use platform::store::idempotency::Guard;
+use platform::store::idempotency::{self, Guard};
 use platform::Table;
 use platform_tests::Stack;
 use serde_json::Value;
@@ -64,16 +64,35 @@ async fn gem_ledger(s: &Stack, db: &aws_sdk_dynamodb::Client, user_id: &str) -> 
         .collect()
 }
 
-/// Every balance each wallet had, in commit order, from the Wallets table's stream.
+/// Every balance each wallet had, in commit order, from the Wallets table's stream (each item's
+/// changes sorted by their sequence numbers, whichever shard they were read from).
 async fn wallet_history(s: &Stack, db: &aws_sdk_dynamodb::Client) -> HashMap<String, Vec<i64>> {
     use aws_sdk_dynamodbstreams::types::ShardIteratorType;
     let table = s.template.table_name("WalletsTable").expect("wallets table");
     let described = db.describe_table().table_name(table).send().await.expect("describe the wallets table");
     let arn = described.table.and_then(|t| t.latest_stream_arn).expect("the wallets table has a stream");
     let streams = aws_sdk_dynamodbstreams::Client::new(&platform::app::sdk_config().await);
-    let stream = streams.describe_stream().stream_arn(&arn).send().await.expect("describe the stream");
-    let mut history: HashMap<String, Vec<i64>> = HashMap::new();
-    for shard in stream.stream_description.map(|d| d.shards.unwrap_or_default()).unwrap_or_default() {
+    let mut shards = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = streams
+            .describe_stream()
+            .stream_arn(&arn)
+            .set_exclusive_start_shard_id(after.clone())
+            .send()
+            .await
+            .expect("describe the stream")
+            .stream_description
+            .expect("a stream description");
+        shards.extend(page.shards.unwrap_or_default());
+        after = page.last_evaluated_shard_id;
+        if after.is_none() {
+            break;
+        }
+    }
+    // (sequence number as a number, balance) per player
+    let mut changes: HashMap<String, Vec<(u128, i64)>> = HashMap::new();
+    for shard in shards {
         let mut iterator = streams
             .get_shard_iterator()
             .stream_arn(&arn)
@@ -89,15 +108,23 @@ async fn wallet_history(s: &Stack, db: &aws_sdk_dynamodb::Client) -> HashMap<Str
                 break;
             }
             for record in out.records() {
-                let Some(image) = record.dynamodb().and_then(|d| d.new_image()) else { continue };
+                let Some(change) = record.dynamodb() else { continue };
+                let Some(image) = change.new_image() else { continue };
                 let user = image.get("userId").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
                 let balance = image.get("balance").and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok());
-                history.entry(user).or_default().push(balance.unwrap_or_default());
+                let sequence = change.sequence_number().and_then(|n| n.parse().ok()).unwrap_or_default();
+                changes.entry(user).or_default().push((sequence, balance.unwrap_or_default()));
             }
             iterator = out.next_shard_iterator;
         }
     }
-    history
+    changes
+        .into_iter()
+        .map(|(user, mut changes)| {
+            changes.sort();
+            (user, changes.into_iter().map(|(_, balance)| balance).collect())
+        })
+        .collect()
 }
 
 /// Waits (with a deadline) until each player has a notification for every success the clients
@@ -144,8 +171,9 @@ pub async fn check(s: &Stack, history: &History) -> Report {
     if history.unanswered > 0 {
         violations.push(format!("{} operations never got an answer", history.unanswered));
     }
-    let wallets = wallet_history(s, &db).await;
+    // Settled first: the wallets, ledgers and notifications are then read as of one moment.
     let notifications = settled_notifications(s, &db, history).await;
+    let wallets = wallet_history(s, &db).await;
 
     for (p, player) in history.players.iter().enumerate() {
         let ops: Vec<&Op> = history.ops.iter().filter(|o| o.player == p).collect();
@@ -217,7 +245,12 @@ pub async fn check(s: &Stack, history: &History) -> Report {
 
         // Every successful charge at the provider was credited once, to the operation that saw it.
         for op in ops.iter().filter(|o| o.kind == Kind::Buy) {
-            let guard = Guard::new(&player.user_id, platform::payments::OPERATION, &op.key, &op.body);
+            // The provider key the function derived: from its own record of the request where it
+            // kept one (a declined or released claim keeps none), else from what the client sent.
+            let mut guard = Guard::new(&player.user_id, platform::payments::OPERATION, &op.key, &op.body);
+            if let Some(record) = idempotency::load(&app, &guard).await.expect("read the idempotency record") {
+                guard.request_hash = record.request_hash;
+            }
             let charge = db
                 .get_item()
                 .table_name(app.table(Table::SANDBOX_CHARGES).unwrap())
@@ -269,12 +302,14 @@ pub async fn check(s: &Stack, history: &History) -> Report {
                 )
             })
             .collect();
+        // A conversation is ordered by message id (ids are time-ordered): the ids must be the
+        // ones the sender was told, in the order it sent them.
         stored.sort();
-        let texts: Vec<&str> = stored.iter().map(|(_, text)| text.as_str()).collect();
-        let sent_texts: Vec<&str> = sent.iter().map(|m| m.text.as_str()).collect();
+        let acknowledged: Vec<(String, String)> =
+            sent.iter().map(|m| (m.message_ids.first().cloned().unwrap_or_default(), m.text.clone())).collect();
         report.chat_messages = stored.len();
-        if texts != sent_texts {
-            violations.push(format!("chat: sent {sent_texts:?}, the conversation holds {texts:?}"));
+        if stored != acknowledged {
+            violations.push(format!("chat: sent {acknowledged:?}, the conversation holds {stored:?}"));
         }
         for message in sent {
             report.retries += u64::from(message.retries);

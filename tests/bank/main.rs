@@ -50,9 +50,12 @@ async fn bank_money_and_messages_survive_lost_replies_dropped_connections_and_ki
         mix: [30, 30, 15, 25],
         chat: true,
     };
+    let _healed = nemesis::HealOnDrop(s);
+    let cast = workload::cast(s, &settings).await;
     let started = Instant::now();
     let until = started + settings.run_for;
-    let (history, nemesis) = tokio::join!(workload::run(s, &settings), nemesis::run(s, fault_for, calm_for, until));
+    let (history, nemesis) =
+        tokio::join!(workload::run(s, &settings, cast), nemesis::run(s, fault_for, calm_for, until));
     let clients_done = started.elapsed();
     // Claims of purchases whose function was killed wait out their lock before anyone may take
     // them over; the clients' own retries did, and the reconciler finds whatever is left.
@@ -100,7 +103,7 @@ async fn bank_checker_catches_pulls_applied_twice_when_the_idempotency_condition
     let _turn = FAULTS.lock().await;
     let s = stack();
     let table = s.template.table_name("IdempotencyTable").expect("idempotency table").to_owned();
-    s.dynamodb.set_tamper(Some(without_idempotency_condition(table)));
+    let _healed = nemesis::HealOnDrop(s);
     // Pulls only, every one sent twice at once, on funded players: the copies race each other.
     let settings = Settings {
         players: 3,
@@ -110,7 +113,9 @@ async fn bank_checker_catches_pulls_applied_twice_when_the_idempotency_condition
         mix: [1, 3, 1, 0],
         chat: false,
     };
-    let history = workload::run(s, &settings).await;
+    let cast = workload::cast(s, &settings).await;
+    s.dynamodb.set_tamper(Some(without_idempotency_condition(table)));
+    let history = workload::run(s, &settings, cast).await;
     let tampered = s.dynamodb.injected().tampered;
     s.dynamodb.set_tamper(None);
     let report = checker::check(s, &history).await;
@@ -122,4 +127,32 @@ async fn bank_checker_catches_pulls_applied_twice_when_the_idempotency_condition
         "the checker must catch keys applied twice: {:#?}",
         report.violations
     );
+}
+
+/// A function killed in the middle of an invocation: its caller gets API Gateway's answer to a
+/// crashed function (500, `{"message":"Internal Server Error"}`), the next request is served by a
+/// fresh instance, and the retry with the same key gets the one outcome.
+#[tokio::test]
+async fn bank_a_function_killed_mid_invocation_answers_as_api_gateway_and_is_replaced() {
+    let _turn = FAULTS.lock().await;
+    let s = stack();
+    let _healed = nemesis::HealOnDrop(s);
+    let p = s.new_player().await;
+    assert_eq!(p.buy(s, 1600).await.status, 200);
+    // Slow DynamoDB keeps the pull in flight long enough to be killed mid-way.
+    s.dynamodb.inject(infra::faults::Fault::Latency(Duration::from_millis(1500)), 1.0);
+    let body = serde_json::json!({ "bannerId": "heroes", "count": 1, "currencySpent": 160 });
+    let pull = s.post_keyed("/gacha/pull", &p.token, "killed-pull", &body);
+    let kill = platform_tests::eventually("a busy gacha-pull instance to kill", Duration::from_secs(10), || async {
+        s.runtime.kill_busy_instance("gacha-pull").then_some(())
+    });
+    let (killed, ()) = tokio::join!(pull, kill);
+    s.dynamodb.heal();
+    assert_eq!(killed.status, 500);
+    assert_eq!(killed.body, serde_json::json!({ "message": "Internal Server Error" }));
+
+    let retried = s.post_keyed("/gacha/pull", &p.token, "killed-pull", &body).await;
+    assert_eq!(retried.status, 200, "{:?}", retried.body);
+    assert_eq!(p.balance(s).await, 1600 - 160, "the pull applied once");
+    assert_eq!(p.ledger_sum(s).await, 1600 - 160);
 }

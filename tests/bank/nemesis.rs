@@ -55,6 +55,17 @@ fn heal(s: &Stack) {
     }
 }
 
+/// Heals every dependency and removes any tamper when dropped, so a test that fails mid-fault
+/// leaves the next one a healthy stack.
+pub struct HealOnDrop(pub &'static Stack);
+
+impl Drop for HealOnDrop {
+    fn drop(&mut self) {
+        heal(self.0);
+        self.0.dynamodb.set_tamper(None);
+    }
+}
+
 /// Runs phases of `fault_for`, each followed by `calm_for` without faults, until `until`
 /// (finishing the phase in progress), then heals everything.
 pub async fn run(s: &Stack, fault_for: Duration, calm_for: Duration, until: Instant) -> Nemesis {

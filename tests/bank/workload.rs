@@ -113,6 +113,14 @@ pub struct Settings {
     pub chat: bool,
 }
 
+/// Who plays, set up before any fault fires.
+pub struct Cast {
+    pub players: Vec<Player>,
+    /// Sender and recipient of the chat, if the run chats.
+    pub chat: Option<(Player, Player)>,
+    pub games: Vec<u64>,
+}
+
 /// What the clients did.
 pub struct History {
     pub players: Vec<Player>,
@@ -152,6 +160,8 @@ async fn send(s: &Stack, token: &str, path: &str, key: &str, body: &Value) -> An
     let code = body["code"].as_str().unwrap_or_default().to_owned();
     match status {
         200..=299 => Answer::Done(body),
+        // Tokens last 15 minutes: a run longer than that would need to refresh them.
+        401 => panic!("the player's token was refused: {body}"),
         409 if code == "idempotency_in_progress" => Answer::Retry,
         429 | 500.. => Answer::Retry,
         // API Gateway's own answers (a killed function, a timeout) carry no problem code.
@@ -220,11 +230,16 @@ fn random_op(mix: &[u32; 4], games: &[u64]) -> (Kind, Value) {
     (kind, body)
 }
 
+/// Registers the players (and the chat pair) and picks the games they may buy.
+pub async fn cast(s: &Stack, settings: &Settings) -> Cast {
+    let players = futures::future::join_all((0..settings.players).map(|_| s.new_player())).await;
+    let chat = if settings.chat { Some((s.new_player().await, s.new_player().await)) } else { None };
+    Cast { players, chat, games: paid_games(s).await }
+}
+
 /// Runs the clients for `settings.run_for`, then lets every open operation finish.
-pub async fn run(s: &'static Stack, settings: &Settings) -> History {
-    let players: Vec<Player> =
-        futures::future::join_all((0..settings.players).map(|_| s.new_player())).await.into_iter().collect();
-    let games = paid_games(s).await;
+pub async fn run(s: &'static Stack, settings: &Settings, cast: Cast) -> History {
+    let Cast { players, chat, games } = cast;
     let stop_starting = Instant::now() + settings.run_for;
     let hard_deadline = stop_starting + ANSWER_DEADLINE;
     let ops = Mutex::new(Vec::new());
@@ -242,10 +257,7 @@ pub async fn run(s: &'static Stack, settings: &Settings) -> History {
         }
     }));
     let chat = async {
-        if !settings.chat {
-            return None;
-        }
-        let (from, to) = (s.new_player().await, s.new_player().await);
+        let (from, to) = chat?;
         let mut sent = Vec::new();
         let mut n = 0;
         // 30 sends a minute per sender is the product's limit: a message every 2.5 s stays under it
@@ -254,7 +266,8 @@ pub async fn run(s: &'static Stack, settings: &Settings) -> History {
             let text = format!("bank chat {n}");
             let body = json!({ "recipientId": to.user_id, "text": text });
             let key = uuid::Uuid::new_v4().to_string();
-            let op = decide(s, &from.token, "/chat/messages", &key, &body, 1, hard_deadline).await;
+            let copies = if rand::rng().random_bool(settings.double_taps) { 2 } else { 1 };
+            let op = decide(s, &from.token, "/chat/messages", &key, &body, copies, hard_deadline).await;
             let message_ids = op.successes.iter().filter_map(|a| a["messageId"].as_str().map(str::to_owned)).collect();
             sent.push(Sent { text, message_ids, retries: op.retries });
             n += 1;

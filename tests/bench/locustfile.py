@@ -15,7 +15,6 @@ from requests.adapters import HTTPAdapter
 
 PASSWORD = "load test password"
 WORDS = ["portal", "dragon", "war", "space", "farm", "puzzle", "racing", "souls", "city", "zombie"]
-PREFIXES = ["port", "dra", "sim", "tot", "dark", "star"]
 GENRES = ["action", "rpg", "strategy", "indie", "casual", "simulation", "sports", "racing"]
 
 

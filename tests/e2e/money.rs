@@ -200,3 +200,20 @@ async fn a_charge_whose_function_died_is_credited_once_by_the_reconciler() {
     assert_eq!(p.balance(s).await, 1234);
     assert_eq!(p.all_pages(s, "/account/ledger", "entries").await.len(), 1);
 }
+
+/// One key, one outcome: a pull refused for want of gems is refused again under the same key
+/// after a top-up lands (a double tap or a retry never gets both answers); a new key pulls.
+#[tokio::test]
+async fn a_key_refused_for_insufficient_gems_stays_refused_after_a_top_up() {
+    let s = stack();
+    let p = s.new_player().await;
+    let body = json!({ "bannerId": "heroes", "count": 1, "currencySpent": 160 });
+    s.post_keyed("/gacha/pull", &p.token, "broke-pull", &body).await.assert_problem(422, "insufficient_funds");
+    assert_eq!(p.buy(s, 160).await.status, StatusCode::OK);
+
+    s.post_keyed("/gacha/pull", &p.token, "broke-pull", &body).await.assert_problem(422, "insufficient_funds");
+    assert_eq!(p.balance(s).await, 160, "the refused key moved nothing");
+    let fresh = s.post_keyed("/gacha/pull", &p.token, "funded-pull", &body).await;
+    assert_eq!(fresh.status, StatusCode::OK, "{:?}", fresh.body);
+    assert_eq!(p.balance(s).await, 0);
+}

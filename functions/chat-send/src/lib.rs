@@ -28,6 +28,16 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let body: SendRequest = json_body(&req)?;
     let text = platform::domain::chat::validate_text(&body.text)?;
     let recipient = chat::checked_user_id("recipientId", &body.recipient_id)?;
+    let guard = key.map(|key| {
+        idempotency::Guard::new(&player.user_id, OPERATION, &key, &json!({ "recipientId": recipient, "text": text }))
+    });
+    // A retried send is answered as the first was, before the limit and the recipient are checked
+    // again: the retry must not spend the sender's allowance or meet a block made since.
+    if let Some(guard) = &guard {
+        if let Some(record) = idempotency::load(app, guard).await? {
+            return json_response(201, &record.replay(guard)?);
+        }
+    }
     if recipient == player.user_id {
         return Err(ApiError::Rule {
             code: "cannot_message_self",
@@ -39,8 +49,5 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     if !chat::user_exists(app, &recipient).await? {
         return Err(ApiError::NotFound { code: "unknown_recipient", what: format!("player {recipient}") });
     }
-    let guard = key.map(|key| {
-        idempotency::Guard::new(&player.user_id, OPERATION, &key, &json!({ "recipientId": recipient, "text": text }))
-    });
     json_response(201, &flows::chat::send(app, &player.user_id, &recipient, &text, guard.as_ref()).await?)
 }

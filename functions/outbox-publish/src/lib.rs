@@ -1,8 +1,10 @@
 //! DynamoDB stream consumer of the Outbox table: publishes each new entry, domain events to the
 //! bus and chat delivery jobs to the FIFO queue, in stream order. On the first failure it stops
 //! and reports that record and every later one (`ReportBatchItemFailures`), so the stream retries
-//! from there and a group's order holds; a record that keeps failing ends, after the bounded
-//! retries, at the on-failure destination without blocking the rest.
+//! from there and a group's order holds. The stream retries until the bus or the queue is back
+//! (an outage of minutes or hours loses nothing; records expire after 24 h, and the iterator-age
+//! alarm fires long before). A record that can never be published (it does not parse) is set
+//! aside on the failures queue at once, so it cannot stall the stream.
 
 use aws_lambda_events::dynamodb::Event;
 use lambda_runtime::{Error, LambdaEvent};
@@ -22,9 +24,10 @@ pub async fn handle(event: LambdaEvent<Event>, app: &App) -> Result<Value, Error
         if record.event_name != "INSERT" {
             continue;
         }
+        let image = serde_json::to_value(&record.change.new_image).unwrap_or(Value::Null);
         let sent = match outbox::Entry::from_image(record.change.new_image) {
             Ok(entry) => outbox::send(app, &entry).await,
-            Err(err) => Err(err),
+            Err(unreadable) => outbox::set_aside(app, &sequence, &unreadable, &image).await,
         };
         match sent {
             Ok(()) => published += 1,

@@ -12,8 +12,9 @@ use crate::store::chat::{self, Message};
 use crate::store::idempotency;
 use serde_json::json;
 
-/// Sends a direct message. With an Idempotency-Key (`guard`), a retried send whose first reply
-/// was lost gets that reply again instead of sending the message twice. Returns the response.
+/// Sends a direct message. With an Idempotency-Key (`guard`), the record of the send is written
+/// with it, so a retry racing the first send gets its answer instead of sending the message twice
+/// (the caller replays a key it finds recorded before any check). Returns the response.
 pub async fn send(
     app: &App,
     sender: &str,
@@ -21,11 +22,6 @@ pub async fn send(
     text: &str,
     guard: Option<&idempotency::Guard>,
 ) -> Result<serde_json::Value, ApiError> {
-    if let Some(guard) = guard {
-        if let Some(record) = idempotency::load(app, guard).await? {
-            return record.replay(guard);
-        }
-    }
     let message = Message {
         message_id: crate::store::new_id(),
         conversation_id: chat::conversation_id(sender, recipient),

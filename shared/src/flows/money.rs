@@ -105,7 +105,7 @@ impl MoneyFlow<'_> {
                     if let Idempotency::Claim(guard) = &self.idempotency {
                         idempotency::forget(self.app, &guard.record_key).await?;
                     }
-                    return Err(refusal);
+                    return self.refuse(refusal).await;
                 }
                 Err(other) => return Err(other.into()),
             }
@@ -125,10 +125,17 @@ impl MoneyFlow<'_> {
         record.replay(guard)
     }
 
-    /// Refused before any write: but a key used before still gets its first answer.
+    /// Refused: but a key used before still gets its first answer. A refusal that a later
+    /// request could reverse (a top-up covering the cost) is recorded under the key, so a double
+    /// tap or a retry never gets both a refusal and a success.
     pub async fn refuse(&self, err: ApiError) -> Result<Value, ApiError> {
         if let Idempotency::Record(guard) = &self.idempotency {
-            if let Some(record) = idempotency::load(self.app, guard).await? {
+            let earlier = if err.code() == "insufficient_funds" {
+                idempotency::record_refusal(self.app, guard, &err).await?
+            } else {
+                idempotency::load(self.app, guard).await?
+            };
+            if let Some(record) = earlier {
                 return record.replay(guard);
             }
         }

@@ -17,6 +17,9 @@ pub const LOCK_SECS: u64 = 30;
 pub const PENDING_INDEX: &str = "PendingByLockExpiry";
 pub const PENDING: &str = "pending";
 pub const COMPLETED: &str = "completed";
+/// A key whose operation was refused by a state a later request could change (a balance too low
+/// until a top-up lands): every later attempt with the key gets the same refusal.
+pub const REFUSED: &str = "refused";
 
 #[derive(Debug, Clone)]
 pub struct Guard {
@@ -68,6 +71,10 @@ impl Record {
         }
         match (&self.state[..], &self.response) {
             (COMPLETED, Some(body)) => Ok(body.clone()),
+            (REFUSED, _) => Err(match get_s(&self.item, "refusalCode") {
+                Some("insufficient_funds") => ApiError::insufficient_funds(),
+                other => ApiError::internal(format!("a key refused with an unknown code {other:?}")),
+            }),
             _ => Err(ApiError::Conflict {
                 code: "idempotency_in_progress",
                 detail: "a request with this Idempotency-Key is still being processed; retry shortly".into(),
@@ -105,6 +112,39 @@ pub fn completed_put(app: &App, guard: &Guard, response: &serde_json::Value) -> 
         .build()
         .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// Records that the operation under this key was refused, so that it has one outcome: later
+/// attempts replay the refusal even after the state that refused it changed. The first outcome
+/// wins: `Ok(Some(record))` when the key already has one (another attempt completed it).
+pub async fn record_refusal(app: &App, guard: &Guard, refusal: &ApiError) -> Result<Option<Record>, ApiError> {
+    use aws_sdk_dynamodb::operation::put_item::PutItemError;
+    let now = crate::clock::now_secs();
+    let result = app
+        .db
+        .put_item()
+        .table_name(app.table(Table::IDEMPOTENCY)?)
+        .item("key", s(&guard.record_key))
+        .item("requestHash", s(&guard.request_hash))
+        .item("state", s(REFUSED))
+        .item("refusalCode", s(refusal.code()))
+        .item("createdAt", n(now))
+        .item("expiresAt", n(now + RETENTION_SECS))
+        .condition_expression("attribute_not_exists(#k)")
+        .expression_attribute_names("#k", "key")
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(None),
+        Err(err) => match err.as_service_error() {
+            Some(PutItemError::ConditionalCheckFailedException(e)) => match e.item() {
+                Some(old) => Ok(Some(Record::from_item(old.clone()))),
+                None => load(app, guard).await,
+            },
+            _ => Err(err.into()),
+        },
+    }
 }
 
 /// Claims a key before an external side effect (a card charge). A claim whose lock expired with
