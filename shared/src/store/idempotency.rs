@@ -5,7 +5,9 @@
 use super::{get_s, n, s, Item};
 use crate::app::{App, Table};
 use crate::error::ApiError;
-use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use sha2::{Digest, Sha256};
 
 /// How long a key is remembered.
@@ -95,17 +97,39 @@ pub async fn load(app: &App, guard: &Guard) -> Result<Option<Record>, ApiError> 
     Ok(out.item.map(Record::from_item))
 }
 
+/// A key's first and only outcome (`COMPLETED` with its response, or `REFUSED` with its code),
+/// as stored: written only where the key has none yet.
+fn outcome(guard: &Guard, state: &str, (name, value): (&str, AttributeValue)) -> Item {
+    let now = crate::clock::now_secs();
+    [
+        ("key", s(&guard.record_key)),
+        ("requestHash", s(&guard.request_hash)),
+        ("state", s(state)),
+        (name, value),
+        ("createdAt", n(now)),
+        ("expiresAt", n(now + RETENTION_SECS)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// The record a conditional put of a key found in its way (its old item, else read).
+async fn found_instead(app: &App, guard: &Guard, err: SdkError<PutItemError>) -> Result<Record, ApiError> {
+    match err.as_service_error() {
+        Some(PutItemError::ConditionalCheckFailedException(e)) => match e.item() {
+            Some(old) => Ok(Record::from_item(old.clone())),
+            None => load(app, guard).await?.ok_or_else(|| ApiError::internal("an idempotency record vanished")),
+        },
+        _ => Err(err.into()),
+    }
+}
+
 /// The transaction item that records a completed operation, failing if the key was used before.
 pub fn completed_put(app: &App, guard: &Guard, response: &serde_json::Value) -> Result<TransactWriteItem, ApiError> {
-    let now = crate::clock::now_secs();
     let put = Put::builder()
         .table_name(app.table(Table::IDEMPOTENCY)?)
-        .item("key", s(&guard.record_key))
-        .item("requestHash", s(&guard.request_hash))
-        .item("state", s(COMPLETED))
-        .item("responseBody", s(response.to_string()))
-        .item("createdAt", n(now))
-        .item("expiresAt", n(now + RETENTION_SECS))
+        .set_item(Some(outcome(guard, COMPLETED, ("responseBody", s(response.to_string())))))
         .condition_expression("attribute_not_exists(#k)")
         .expression_attribute_names("#k", "key")
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
@@ -118,18 +142,11 @@ pub fn completed_put(app: &App, guard: &Guard, response: &serde_json::Value) -> 
 /// attempts replay the refusal even after the state that refused it changed. The first outcome
 /// wins: `Ok(Some(record))` when the key already has one (another attempt completed it).
 pub async fn record_refusal(app: &App, guard: &Guard, refusal: &ApiError) -> Result<Option<Record>, ApiError> {
-    use aws_sdk_dynamodb::operation::put_item::PutItemError;
-    let now = crate::clock::now_secs();
     let result = app
         .db
         .put_item()
         .table_name(app.table(Table::IDEMPOTENCY)?)
-        .item("key", s(&guard.record_key))
-        .item("requestHash", s(&guard.request_hash))
-        .item("state", s(REFUSED))
-        .item("refusalCode", s(refusal.code()))
-        .item("createdAt", n(now))
-        .item("expiresAt", n(now + RETENTION_SECS))
+        .set_item(Some(outcome(guard, REFUSED, ("refusalCode", s(refusal.code())))))
         .condition_expression("attribute_not_exists(#k)")
         .expression_attribute_names("#k", "key")
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
@@ -137,13 +154,7 @@ pub async fn record_refusal(app: &App, guard: &Guard, refusal: &ApiError) -> Res
         .await;
     match result {
         Ok(_) => Ok(None),
-        Err(err) => match err.as_service_error() {
-            Some(PutItemError::ConditionalCheckFailedException(e)) => match e.item() {
-                Some(old) => Ok(Some(Record::from_item(old.clone()))),
-                None => load(app, guard).await,
-            },
-            _ => Err(err.into()),
-        },
+        Err(err) => found_instead(app, guard, err).await.map(Some),
     }
 }
 
@@ -156,8 +167,6 @@ pub async fn claim(
     user_id: &str,
     request: &serde_json::Value,
 ) -> Result<Result<(), Record>, ApiError> {
-    use aws_sdk_dynamodb::operation::put_item::PutItemError;
-    use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
     let now = crate::clock::now_secs();
     let result = app
         .db
@@ -186,13 +195,7 @@ pub async fn claim(
         .await;
     match result {
         Ok(_) => Ok(Ok(())),
-        Err(err) => match err.as_service_error() {
-            Some(PutItemError::ConditionalCheckFailedException(e)) => match e.item() {
-                Some(old) => Ok(Err(Record::from_item(old.clone()))),
-                None => Ok(Err(load(app, guard).await?.ok_or_else(|| ApiError::internal("claim vanished"))?)),
-            },
-            _ => Err(err.into()),
-        },
+        Err(err) => found_instead(app, guard, err).await.map(Err),
     }
 }
 
