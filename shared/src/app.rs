@@ -169,8 +169,6 @@ impl App {
         self.tokens()?.verify(token).await
     }
 
-    /// The player of a WebSocket handshake: the bearer token, or (browsers cannot set headers on
-    /// a WebSocket) the `token` query parameter.
     /// The signed-in player if the request carries a token (a bad one is still a 401), else
     /// `None`: for routes anyone may read and a signed-in player sees more of.
     pub async fn authenticate_optional(&self, req: &lambda_http::Request) -> Result<Option<Player>, ApiError> {
@@ -180,6 +178,8 @@ impl App {
         }
     }
 
+    /// The player of a WebSocket handshake: the bearer token, or (browsers cannot set headers on
+    /// a WebSocket) the `token` query parameter.
     pub async fn authenticate_socket(&self, req: &lambda_http::Request) -> Result<Player, ApiError> {
         match crate::http::query_param(req, "token") {
             Some(token) if req.headers().get(http::header::AUTHORIZATION).is_none() => {

@@ -104,7 +104,6 @@ impl Entry {
     }
 }
 
-/// Sends one entry to where it goes: the bus or the chat delivery queue.
 /// Sets aside a stream record that can never be published (it does not parse as an entry), with
 /// why, on the failures queue an operator watches: the stream, which retries every other
 /// failure until the dependency is back, then moves past it instead of stalling on it.
@@ -120,6 +119,7 @@ pub async fn set_aside(app: &App, sequence: &str, why: &ApiError, image: &serde_
     Ok(())
 }
 
+/// Sends one entry to where it goes: the bus or the chat delivery queue.
 pub async fn send(app: &App, entry: &Entry) -> Result<(), ApiError> {
     match &entry.message {
         Message::Event { detail_type, detail } => {

@@ -127,16 +127,17 @@ async fn wallet_history(s: &Stack, db: &aws_sdk_dynamodb::Client) -> HashMap<Str
         .collect()
 }
 
-/// Waits (with a deadline) until each player has a notification for every success the clients
-/// saw, or a deadline passes; returns each player's notifications by type, with their data.
+/// Each player's notifications by type, with their data, once every success the clients saw has
+/// its notification (polled with a deadline: the consumers work through the backlog the faults
+/// left).
 async fn settled_notifications(
     s: &Stack,
     db: &aws_sdk_dynamodb::Client,
     history: &History,
 ) -> Vec<HashMap<String, Vec<Value>>> {
     let table = s.template.table_name("NotificationsTable").expect("notifications table");
-    let deadline = std::time::Instant::now() + Duration::from_secs(180);
-    loop {
+    let what = "a notification for every acknowledged success";
+    platform_tests::poll_every(what, Duration::from_secs(180), Duration::from_millis(500), || async {
         let mut all = Vec::new();
         let mut complete = true;
         for (p, player) in history.players.iter().enumerate() {
@@ -156,11 +157,9 @@ async fn settled_notifications(
             }
             all.push(by_type);
         }
-        if complete || std::time::Instant::now() > deadline {
-            return all;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+        complete.then_some(all)
+    })
+    .await
 }
 
 pub async fn check(s: &Stack, history: &History) -> Report {

@@ -49,6 +49,7 @@ async fn bank_money_and_messages_survive_lost_replies_dropped_connections_and_ki
         double_taps: 0.2,
         mix: [30, 30, 15, 25],
         chat: true,
+        opening_gems: 0,
     };
     let _healed = nemesis::HealOnDrop(s);
     let cast = workload::cast(s, &settings).await;
@@ -104,14 +105,16 @@ async fn bank_checker_catches_pulls_applied_twice_when_the_idempotency_condition
     let s = stack();
     let table = s.template.table_name("IdempotencyTable").expect("idempotency table").to_owned();
     let _healed = nemesis::HealOnDrop(s);
-    // Pulls only, every one sent twice at once, on funded players: the copies race each other.
+    // Pulls only, every one sent twice at once, by players funded for all of them: the copies race
+    // each other, and the one that loses the race finds gems enough to apply again.
     let settings = Settings {
         players: 3,
         clients_per_player: 2,
-        run_for: Duration::from_secs(8),
+        run_for: Duration::from_secs(12),
         double_taps: 1.0,
-        mix: [1, 3, 1, 0],
+        mix: [0, 3, 1, 0],
         chat: false,
+        opening_gems: 1_000_000,
     };
     let cast = workload::cast(s, &settings).await;
     s.dynamodb.set_tamper(Some(without_idempotency_condition(table)));

@@ -72,6 +72,8 @@ pub async fn run(s: &Stack, fault_for: Duration, calm_for: Duration, until: Inst
     let before: BTreeMap<_, _> = ["dynamodb", "sqs", "eventbridge"].map(|d| (d, proxy(s, d).injected())).into();
     let mut kills = 0;
     let mut phases = 0;
+    // The waits here are the fault schedule itself (how long a fault holds, how often a kill
+    // strikes, the calm between), not waits for an outcome: the checker polls for those.
     while Instant::now() < until {
         let phase = PHASES[phases % PHASES.len()];
         let ends = Instant::now() + fault_for;

@@ -111,6 +111,8 @@ pub struct Settings {
     pub mix: [u32; 4],
     /// Whether a pair of players chats during the run.
     pub chat: bool,
+    /// Gems each player buys before the clients start (0: none), recorded as an operation.
+    pub opening_gems: u64,
 }
 
 /// Who plays, set up before any fault fires.
@@ -195,6 +197,7 @@ async fn decide(s: &Stack, token: &str, path: &str, key: &str, body: &Value, cop
         }
         op.retries += 1;
         copies = 1;
+        // A client's jittered backoff between retries: part of the workload, not a wait for a result.
         let pause = rand::rng().random_range(50..300);
         tokio::time::sleep(Duration::from_millis(pause)).await;
     }
@@ -242,7 +245,14 @@ pub async fn run(s: &'static Stack, settings: &Settings, cast: Cast) -> History 
     let Cast { players, chat, games } = cast;
     let stop_starting = Instant::now() + settings.run_for;
     let hard_deadline = stop_starting + ANSWER_DEADLINE;
-    let ops = Mutex::new(Vec::new());
+    let mut opening = Vec::new();
+    for (p, player) in players.iter().enumerate().filter(|_| settings.opening_gems > 0) {
+        let body = json!({ "amount": settings.opening_gems, "paymentMethod": "tok_visa" });
+        let key = uuid::Uuid::new_v4().to_string();
+        let answers = decide(s, &player.token, Kind::Buy.path(), &key, &body, 1, hard_deadline).await;
+        opening.push(Op { player: p, kind: Kind::Buy, key, body, answers });
+    }
+    let ops = Mutex::new(opening);
     let clients = (0..settings.players).flat_map(|p| (0..settings.clients_per_player).map(move |_| p));
     let work = futures::future::join_all(clients.map(|p| {
         let (player, games, ops) = (&players[p], &games, &ops);

@@ -130,12 +130,7 @@ impl MoneyFlow<'_> {
     /// tap or a retry never gets both a refusal and a success.
     pub async fn refuse(&self, err: ApiError) -> Result<Value, ApiError> {
         if let Idempotency::Record(guard) = &self.idempotency {
-            let earlier = if err.code() == "insufficient_funds" {
-                idempotency::record_refusal(self.app, guard, &err).await?
-            } else {
-                idempotency::load(self.app, guard).await?
-            };
-            if let Some(record) = earlier {
+            if let Some(record) = idempotency::record_refusal(self.app, guard, &err).await? {
                 return record.replay(guard);
             }
         }

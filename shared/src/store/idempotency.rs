@@ -73,10 +73,10 @@ impl Record {
         }
         match (&self.state[..], &self.response) {
             (COMPLETED, Some(body)) => Ok(body.clone()),
-            (REFUSED, _) => Err(match get_s(&self.item, "refusalCode") {
-                Some("insufficient_funds") => ApiError::insufficient_funds(),
-                other => ApiError::internal(format!("a key refused with an unknown code {other:?}")),
-            }),
+            (REFUSED, _) => {
+                let code = get_s(&self.item, "refusalCode").unwrap_or_default();
+                Err(reversible(code).unwrap_or_else(|| ApiError::internal(format!("a key refused with {code:?}"))))
+            }
             _ => Err(ApiError::Conflict {
                 code: "idempotency_in_progress",
                 detail: "a request with this Idempotency-Key is still being processed; retry shortly".into(),
@@ -138,10 +138,23 @@ pub fn completed_put(app: &App, guard: &Guard, response: &serde_json::Value) -> 
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
-/// Records that the operation under this key was refused, so that it has one outcome: later
-/// attempts replay the refusal even after the state that refused it changed. The first outcome
-/// wins: `Ok(Some(record))` when the key already has one (another attempt completed it).
+/// The refusals a later request could reverse (a top-up covering the cost), as their recorded
+/// code gives them again: these are recorded under the key, so it keeps one outcome.
+fn reversible(code: &str) -> Option<ApiError> {
+    match code {
+        "insufficient_funds" => Some(ApiError::insufficient_funds()),
+        _ => None,
+    }
+}
+
+/// The operation under this key was refused. A refusal a later request could reverse is recorded,
+/// so later attempts replay it even after the state that refused it changed; any other leaves the
+/// key free. Either way, the key's earlier outcome wins: `Ok(Some(record))` when it has one
+/// (another attempt completed it).
 pub async fn record_refusal(app: &App, guard: &Guard, refusal: &ApiError) -> Result<Option<Record>, ApiError> {
+    if reversible(refusal.code()).is_none() {
+        return load(app, guard).await;
+    }
     let result = app
         .db
         .put_item()
