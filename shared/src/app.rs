@@ -24,6 +24,8 @@ impl Table {
     pub const CATALOG_INDEX: Table = Table("CATALOG_INDEX_TABLE");
     pub const ORDERS: Table = Table("ORDERS_TABLE");
     pub const LIBRARY: Table = Table("LIBRARY_TABLE");
+    pub const REVENUE_LINES: Table = Table("REVENUE_LINES_TABLE");
+    pub const REVENUE: Table = Table("REVENUE_TABLE");
     pub const MESSAGES: Table = Table("MESSAGES_TABLE");
     pub const CONVERSATIONS: Table = Table("CONVERSATIONS_TABLE");
     pub const BLOCKS: Table = Table("BLOCKS_TABLE");

@@ -56,21 +56,6 @@ async fn a_game_server_reads_ownership_of_its_own_game_and_no_other() {
     s.get(&owns(&owner.user_id, 730), Some(&owner.token)).await.assert_problem(401, "unauthorized");
 }
 
-/// A server token from the token endpoint (client-credentials grant, HTTP Basic).
-async fn server_token(s: &Stack, client_id: &str, secret: &str, scope: Option<&str>) -> String {
-    let mut form = vec![("grant_type", "client_credentials")];
-    form.extend(scope.map(|scope| ("scope", scope)));
-    let answer = platform_tests::http()
-        .post(format!("{}/oauth/token", s.base_url))
-        .basic_auth(client_id, Some(secret))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), StatusCode::OK);
-    answer.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn a_game_server_reports_play_sessions_once_each_for_owners_of_its_game() {
     let s = stack();
@@ -78,7 +63,7 @@ async fn a_game_server_reports_play_sessions_once_each_for_owners_of_its_game() 
     let made = s.post("/developer/apps", Some(&dev.token), &json!({ "name": "CS:GO servers", "gameIds": [730] })).await;
     assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
     let (client_id, secret) = (made.body["clientId"].as_str().unwrap(), made.body["clientSecret"].as_str().unwrap());
-    let token = server_token(s, client_id, secret, None).await;
+    let token = s.server_token(client_id, secret, None).await;
     let (owner, stranger) = (s.new_player().await, s.new_player().await);
     let claim = s.post_keyed("/store/purchase", &owner.token, "claim-csgo-play", &json!({ "gameId": 730 })).await;
     assert_eq!(claim.status, StatusCode::OK, "{:?}", claim.body);
@@ -99,7 +84,7 @@ async fn a_game_server_reports_play_sessions_once_each_for_owners_of_its_game() 
     s.post("/server/games/620/play-sessions", Some(&token), &report(&owner.user_id, "match-4", 5))
         .await
         .assert_problem(403, "forbidden");
-    let ownership_only = server_token(s, client_id, secret, Some("games:ownership")).await;
+    let ownership_only = s.server_token(client_id, secret, Some("games:ownership")).await;
     s.post(path, Some(&ownership_only), &report(&owner.user_id, "match-5", 5)).await.assert_problem(403, "forbidden");
     s.post(path, Some(&owner.token), &report(&owner.user_id, "match-6", 5)).await.assert_problem(401, "unauthorized");
     s.post(path, Some(&token), &report(&owner.user_id, "match-7", 0)).await.assert_problem(400, "validation_failed");

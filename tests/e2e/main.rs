@@ -21,6 +21,7 @@ mod minors;
 mod money;
 mod pity;
 mod profiles;
+mod refunds;
 mod roles;
 mod round_trips;
 mod sessions;

@@ -3,7 +3,7 @@
 
 use futures::future::join_all;
 use platform::domain::catalog::{GameQuery, SortBy, Summary};
-use platform_tests::{eventually, stack, Player, Stack};
+use platform_tests::{eventually, stack, Stack};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
@@ -91,31 +91,20 @@ async fn every_game_of_the_catalog_is_loaded_and_readable() {
     assert_eq!(everything.iter().collect::<std::collections::HashSet<_>>().len(), 27_075, "no game listed twice");
 }
 
-async fn funded(s: &Stack, gems: u64) -> Player {
-    let p = s.new_player().await;
-    assert_eq!(p.buy(s, gems).await.status, StatusCode::OK);
-    p
-}
-
-async fn purchase(s: &Stack, p: &Player, game_id: u64) -> platform_tests::Reply {
-    let key = uuid::Uuid::new_v4().to_string();
-    s.post_keyed("/store/purchase", &p.token, &key, &json!({ "gameId": game_id })).await
-}
-
 #[tokio::test]
 async fn buying_a_game_debits_once_and_shows_in_library_orders_ledger_and_notifications() {
     let s = stack();
-    let p = funded(s, 5_000).await;
+    let p = s.funded_player(5_000).await;
     let r = s.post_keyed("/store/purchase", &p.token, "buy-cs-once", &json!({ "gameId": 10 })).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["priceGems"], 719);
     assert_eq!(r.body["newBalance"], 5_000 - 719);
     let again = s.post_keyed("/store/purchase", &p.token, "buy-cs-once", &json!({ "gameId": 10 })).await;
     assert_eq!(again.body, r.body, "a replay returns the first response");
-    purchase(s, &p, 10).await.assert_problem(409, "already_owned");
+    p.purchase(s, 10).await.assert_problem(409, "already_owned");
 
     // A free game is claimed: owned, no money moves.
-    let free = purchase(s, &p, 730).await;
+    let free = p.purchase(s, 730).await;
     assert_eq!(free.status, StatusCode::OK, "{:?}", free.body);
     assert_eq!(free.body["priceGems"], 0);
     assert_eq!(p.balance(s).await, 5_000 - 719);
@@ -142,8 +131,8 @@ async fn buying_a_game_debits_once_and_shows_in_library_orders_ledger_and_notifi
 #[tokio::test]
 async fn fifty_concurrent_purchases_of_one_game_make_one_order_and_one_debit() {
     let s = stack();
-    let p = funded(s, 10 * 719).await;
-    let replies = join_all((0..50).map(|_| purchase(s, &p, 10))).await;
+    let p = s.funded_player(10 * 719).await;
+    let replies = join_all((0..50).map(|_| p.purchase(s, 10))).await;
     assert_eq!(replies.iter().filter(|r| r.status == StatusCode::OK).count(), 1);
     for r in replies.iter().filter(|r| r.status != StatusCode::OK) {
         r.assert_problem(409, "already_owned");
@@ -164,8 +153,8 @@ async fn concurrent_purchases_of_different_games_never_overdraw() {
         .map(|g| (g["gameId"].as_u64().unwrap(), g["priceGems"].as_i64().unwrap()))
         .collect();
     assert_eq!(games.len(), 20);
-    let p = funded(s, 4_000).await;
-    let replies = join_all(games.iter().map(|(id, _)| purchase(s, &p, *id))).await;
+    let p = s.funded_player(4_000).await;
+    let replies = join_all(games.iter().map(|(id, _)| p.purchase(s, *id))).await;
     let mut spent = 0;
     for (r, (_, price)) in replies.iter().zip(&games) {
         match r.status.as_u16() {
@@ -185,7 +174,7 @@ async fn concurrent_purchases_of_different_games_never_overdraw() {
 #[tokio::test]
 async fn bad_store_input_is_rejected_and_changes_nothing() {
     let s = stack();
-    let p = funded(s, 1_000).await;
+    let p = s.funded_player(1_000).await;
     for (path, code, field) in [
         ("/store/games?minPrice=-5", "validation_failed", Some("minPrice")),
         ("/store/games?maxPrice=abc", "validation_failed", Some("maxPrice")),
@@ -210,7 +199,7 @@ async fn bad_store_input_is_rejected_and_changes_nothing() {
     s.get(&format!("/store/games?genre=rpg&cursor={cursor}"), None).await.assert_problem(400, "invalid_cursor");
 
     s.get("/store/games/999999999", None).await.assert_problem(404, "unknown_game");
-    purchase(s, &p, 999_999_999).await.assert_problem(404, "unknown_game");
+    p.purchase(s, 999_999_999).await.assert_problem(404, "unknown_game");
     s.post_keyed("/store/purchase", &p.token, "bad-store-1", &json!({ "gameId": "ten" }))
         .await
         .assert_problem(400, "validation_failed");
@@ -224,7 +213,7 @@ async fn bad_store_input_is_rejected_and_changes_nothing() {
     )
     .await
     .assert_problem(400, "invalid_idempotency_key");
-    purchase(s, &p, 12_210).await.assert_problem(422, "insufficient_funds"); // GTA IV: 1,999 gems
+    p.purchase(s, 12_210).await.assert_problem(422, "insufficient_funds"); // GTA IV: 1,999 gems
     assert_eq!(p.balance(s).await, 1_000);
     assert!(p.all_pages(s, "/library", "games").await.is_empty());
     assert!(p.all_pages(s, "/store/orders", "orders").await.is_empty());

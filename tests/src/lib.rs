@@ -322,6 +322,29 @@ impl Stack {
         Player { username: name, user_id, token: r.body["token"].as_str().unwrap().to_owned() }
     }
 
+    /// A game server's token from the token endpoint (client-credentials grant, HTTP Basic).
+    pub async fn server_token(&self, client_id: &str, secret: &str, scope: Option<&str>) -> String {
+        let mut form = vec![("grant_type", "client_credentials")];
+        form.extend(scope.map(|scope| ("scope", scope)));
+        let answer = http()
+            .post(format!("{}/oauth/token", self.base_url))
+            .basic_auth(client_id, Some(secret))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+        answer.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A new player who bought `gems` by card.
+    pub async fn funded_player(&self, gems: u64) -> Player {
+        let p = self.new_player().await;
+        let bought = p.buy(self, gems).await;
+        assert_eq!(bought.status, StatusCode::OK, "{:?}", bought.body);
+        p
+    }
+
     /// A new developer linked to `studio` by an admin (the admin made by the operator command).
     pub async fn developer_of(&self, studio: &str) -> Player {
         let (boss, dev) = (self.new_player().await, self.new_player().await);
@@ -368,6 +391,12 @@ impl Player {
                 &json!({ "amount": gems, "paymentMethod": "tok_visa" }),
             )
             .await
+    }
+
+    /// Buys a game from the store, with a fresh Idempotency-Key.
+    pub async fn purchase(&self, stack: &Stack, game_id: u64) -> Reply {
+        let key = uuid::Uuid::new_v4().to_string();
+        stack.post_keyed("/store/purchase", &self.token, &key, &json!({ "gameId": game_id })).await
     }
 
     pub async fn pull(&self, stack: &Stack, banner: &str, count: u32) -> Reply {

@@ -9,7 +9,7 @@ use platform::{queue, sockets, ApiError, App};
 use serde_json::json;
 
 /// Events that move a player's gems.
-const MONEY_EVENTS: [&str; 3] = ["CurrencyPurchased", "PullCompleted", "GamePurchased"];
+const MONEY_EVENTS: [&str; 4] = ["CurrencyPurchased", "PullCompleted", "GamePurchased", "GameRefunded"];
 
 pub async fn handle(record: SqsMessage, app: &App) -> Result<(), ApiError> {
     let event: serde_json::Value = queue::body(&record)?;

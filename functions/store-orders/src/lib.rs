@@ -14,14 +14,18 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let orders: Vec<_> = orders
         .iter()
         .map(|o| {
-            json!({
+            let mut order = json!({
                 "orderId": o.order_id,
                 "gameId": o.game_id,
                 "name": o.name,
                 "priceGems": o.price_gems,
                 "status": o.status,
                 "createdAt": o.created_at,
-            })
+            });
+            if let Some(at) = &o.refunded_at {
+                order["refundedAt"] = json!(at);
+            }
+            order
         })
         .collect();
     json_response(200, &json!({ "userId": player.user_id, "orders": orders, "nextCursor": next }))

@@ -15,5 +15,6 @@ pub mod oauth;
 pub mod pity;
 pub mod presence;
 pub mod profile;
+pub mod revenue;
 pub mod roles;
 pub mod second_factor;

@@ -31,6 +31,8 @@ pub enum LedgerKind {
     CurrencyPurchase,
     GachaPull,
     StorePurchase,
+    /// A store order refunded: its gems back.
+    StoreRefund,
     /// Duplicates past the inventory cap turned into shards (the second currency).
     DuplicateShards,
 }
@@ -59,6 +61,7 @@ impl LedgerKind {
             LedgerKind::CurrencyPurchase => "currency_purchase",
             LedgerKind::GachaPull => "gacha_pull",
             LedgerKind::StorePurchase => "store_purchase",
+            LedgerKind::StoreRefund => "store_refund",
             LedgerKind::DuplicateShards => "duplicate_shards",
         }
     }
@@ -74,7 +77,7 @@ impl LedgerKind {
     pub fn signed(self, amount: u64) -> i64 {
         let amount = amount as i64;
         match self {
-            LedgerKind::CurrencyPurchase | LedgerKind::DuplicateShards => amount,
+            LedgerKind::CurrencyPurchase | LedgerKind::DuplicateShards | LedgerKind::StoreRefund => amount,
             LedgerKind::GachaPull | LedgerKind::StorePurchase => -amount,
         }
     }

@@ -12,6 +12,7 @@ pub mod presence;
 pub mod profile;
 pub mod pull;
 pub mod purchase;
+pub mod refund;
 pub mod registration;
 pub mod roles;
 pub mod second_factor;

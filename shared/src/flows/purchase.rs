@@ -1,14 +1,16 @@
 //! Buying a game with gems (free games are claimed): the price check, ownership (a game is
-//! owned once), the order, the debit and its ledger entry, the GamePurchased event and the
-//! idempotency record, in one money-flow transaction.
+//! owned once), the order, the debit and its ledger entry, the seller's revenue line, the
+//! GamePurchased event and the idempotency record, in one money-flow transaction.
 
 use super::{Idempotency, MoneyFlow, Step, WalletChange};
 use crate::app::App;
 use crate::domain::catalog::Game;
 use crate::domain::money::LedgerKind;
+use crate::domain::revenue;
 use crate::error::ApiError;
 use crate::outbox;
 use crate::store::orders::{self, LibraryEntry, Order};
+use crate::store::revenue::Line;
 use crate::store::{self, idempotency};
 use serde_json::{json, Value};
 
@@ -23,6 +25,11 @@ pub async fn purchase(
     seen: Option<i64>,
 ) -> Result<Value, ApiError> {
     let guard = key.map(|key| idempotency::Guard::new(user_id, OPERATION, key, &json!({ "gameId": game.game_id })));
+    let seller = revenue::seller_of(&game.developers, &game.publishers);
+    let fee = match game.price_gems {
+        0 => 0,
+        price => revenue::platform_fee(store::revenue::lifetime_gross(app, &seller, game.game_id).await?, price),
+    };
     let change = if game.price_gems > 0 { WalletChange::Debit(game.price_gems) } else { WalletChange::Unchanged };
     let flow = MoneyFlow {
         app,
@@ -39,8 +46,11 @@ pub async fn purchase(
             game_id: game.game_id,
             name: game.name.clone(),
             price_gems: game.price_gems,
-            status: "completed".into(),
+            status: orders::COMPLETED.into(),
             created_at: now.clone(),
+            seller: seller.clone(),
+            fee_gems: fee,
+            refunded_at: None,
         };
         let owned = LibraryEntry {
             user_id: user_id.into(),
@@ -59,12 +69,14 @@ pub async fn purchase(
         tx.add(Step::Ownership { game_id: game.game_id }, orders::put_ownership(app, &owned)?);
         tx.add(Step::Order, orders::put_order(app, &order)?);
         tx.add(Step::OutboxEntry, purchased.put(app)?);
-        // Free games are claimed: no ledger entry for a zero change.
+        // Free games are claimed: no ledger entry or revenue line for a zero change.
         if game.price_gems > 0 {
             tx.add(
                 Step::LedgerEntry,
                 store::ledger::entry(app, user_id, LedgerKind::StorePurchase, game.price_gems, &order.order_id)?,
             );
+            let line = Line::sale(game.game_id, &seller, &game.name, &order.order_id, game.price_gems, fee);
+            tx.add(Step::RevenueLine, store::revenue::put_line(app, &line)?);
         }
         Ok(json!({
             "message": "Purchase successful",

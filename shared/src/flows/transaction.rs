@@ -28,6 +28,15 @@ pub enum Step {
     PriceCheck {
         game_id: u32,
     },
+    /// A seller's revenue line of a sale or refund.
+    RevenueLine,
+    /// An order moved from completed to refunded, once (asks for the order back).
+    OrderRefund,
+    /// The refunded game leaves the library, if this order put it there and it was played under
+    /// the limit (asks for the entry back).
+    RefundablePlay,
+    /// The player's refunds this month stay under the limit.
+    RefundAllowance,
     /// The Idempotency-Key's record with the first response, written once.
     IdempotencyRecord,
     /// The pending claim of a purchase with an external charge, completed once.
@@ -187,6 +196,24 @@ impl Step {
                 Some(item) => Verdict::Replay(item.clone()),
                 None => Verdict::Refused(ApiError::internal(format!("{self:?} failed without its record"))),
             },
+            Step::OrderRefund => match found.and_then(|order| store::get_s(order, "status")) {
+                Some(crate::store::orders::REFUNDED) => conflict("already_refunded", "this order was refunded".into()),
+                _ => Verdict::Refused(ApiError::NotFound { code: "unknown_order", what: "this order".into() }),
+            },
+            Step::RefundablePlay => match found.and_then(|entry| store::get_n::<u64>(entry, "playedMinutes")) {
+                Some(minutes) if minutes >= crate::domain::revenue::REFUND_MAX_PLAYED_MINUTES => {
+                    Verdict::Refused(crate::domain::revenue::played_too_long(minutes))
+                }
+                _ => conflict("not_in_library", "the game of this order is no longer in your library".into()),
+            },
+            Step::RefundAllowance => Verdict::Refused(ApiError::Rule {
+                code: "refund_limit_reached",
+                field: None,
+                detail: format!(
+                    "at most {} refunds a month; ask again next month",
+                    crate::domain::revenue::REFUNDS_PER_MONTH
+                ),
+            }),
             Step::ChargeCredited => conflict("charge_already_credited", "this payment was already credited".into()),
             Step::UsernameClaim => conflict("username_taken", "that username is already registered".into()),
             Step::EmailClaim => conflict("email_taken", "that email is already registered".into()),
@@ -271,6 +298,7 @@ impl Step {
                 Verdict::Refused(ApiError::Unauthorized("the address changed since this link was mailed"))
             }
             Step::LedgerEntry
+            | Step::RevenueLine
             | Step::PullRecord
             | Step::Order
             | Step::OutboxEntry

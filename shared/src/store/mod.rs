@@ -22,6 +22,7 @@ pub mod play_sessions;
 pub mod presence;
 pub mod pulls;
 pub mod rate_limit;
+pub mod revenue;
 pub mod sessions;
 pub mod spending;
 pub mod wallet;

@@ -20,6 +20,14 @@ pub fn notification_for(detail_type: &str, detail: &Value) -> Option<(String, St
             Some((user("userId")?, format!("{count} pull{} on {banner}", if count == 1 { "" } else { "s" })))
         }
         "GamePurchased" => Some((user("userId")?, format!("{} is in your library", detail["name"].as_str()?))),
+        "GameRefunded" => Some((
+            user("userId")?,
+            format!(
+                "{} was refunded: {} gems are back in your wallet",
+                detail["name"].as_str()?,
+                detail["refundedGems"].as_u64()?
+            ),
+        )),
         "MessageSent" => Some((user("recipientId")?, "You have a new message".to_owned())),
         "FriendRequestSent" => {
             Some((user("userId")?, format!("{} wants to be your friend", detail["fromUsername"].as_str()?)))

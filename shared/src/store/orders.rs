@@ -4,7 +4,7 @@
 use super::{put_new, records_page};
 use crate::app::{App, Table};
 use crate::error::ApiError;
-use aws_sdk_dynamodb::types::TransactWriteItem;
+use aws_sdk_dynamodb::types::{Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -17,7 +17,17 @@ pub struct Order {
     pub price_gems: u64,
     pub status: String,
     pub created_at: String,
+    /// Who is paid for the game, and the platform's fee on this sale (reversed by a refund).
+    #[serde(default)]
+    pub seller: String,
+    #[serde(default)]
+    pub fee_gems: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunded_at: Option<String>,
 }
+
+pub const COMPLETED: &str = "completed";
+pub const REFUNDED: &str = "refunded";
 
 /// A game a player owns.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,6 +51,55 @@ pub fn put_order(app: &App, order: &Order) -> Result<TransactWriteItem, ApiError
 /// Ownership: fails if the player already owns the game.
 pub fn put_ownership(app: &App, entry: &LibraryEntry) -> Result<TransactWriteItem, ApiError> {
     put_new(app.table(Table::LIBRARY)?, entry, "gameId")
+}
+
+/// One of the player's orders, read strongly consistent (`None`: no such order of theirs).
+pub async fn order(app: &App, user_id: &str, order_id: &str) -> Result<Option<Order>, ApiError> {
+    let out = app
+        .db
+        .get_item()
+        .table_name(app.table(Table::ORDERS)?)
+        .key("userId", super::s(user_id))
+        .key("orderId", super::s(order_id))
+        .consistent_read(true)
+        .send()
+        .await?;
+    Ok(out.item.map(serde_dynamo::from_item).transpose()?)
+}
+
+/// Marks a completed order refunded, once (returns the order as it was when it fails).
+pub fn mark_refunded(app: &App, order: &Order, refunded_at: &str) -> Result<TransactWriteItem, ApiError> {
+    let update = Update::builder()
+        .table_name(app.table(Table::ORDERS)?)
+        .key("userId", super::s(&order.user_id))
+        .key("orderId", super::s(&order.order_id))
+        .update_expression("SET #status = :refunded, refundedAt = :at")
+        .condition_expression("#status = :completed")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":refunded", super::s(REFUNDED))
+        .expression_attribute_values(":completed", super::s(COMPLETED))
+        .expression_attribute_values(":at", super::s(refunded_at))
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().update(update).build())
+}
+
+/// Takes the game out of the library if this order put it there and it was played under
+/// `max_minutes`: checked at commit, so play reported meanwhile is not missed (returns the entry
+/// as it was when it fails).
+pub fn remove_if_played_under(app: &App, order: &Order, max_minutes: u64) -> Result<TransactWriteItem, ApiError> {
+    let delete = Delete::builder()
+        .table_name(app.table(Table::LIBRARY)?)
+        .key("userId", super::s(&order.user_id))
+        .key("gameId", super::n(order.game_id))
+        .condition_expression("orderId = :order AND (attribute_not_exists(playedMinutes) OR playedMinutes < :max)")
+        .expression_attribute_values(":order", super::s(&order.order_id))
+        .expression_attribute_values(":max", super::n(max_minutes))
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().delete(delete).build())
 }
 
 /// The player's library entry for a game (`None`: not owned), read strongly consistent: a game

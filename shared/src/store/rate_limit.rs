@@ -33,6 +33,28 @@ impl Scope {
     }
 }
 
+/// A counted allowance taken inside a transaction (refunds per month): one more use of `key`,
+/// if it has had fewer than `max`; the counter expires at `expires_at` (epoch seconds).
+pub fn allowance_use(
+    app: &App,
+    key: &str,
+    max: u32,
+    expires_at: u64,
+) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, ApiError> {
+    let update = aws_sdk_dynamodb::types::Update::builder()
+        .table_name(app.table(Table::RATE_LIMITS)?)
+        .key("key", s(key))
+        .update_expression("ADD #c :one SET expiresAt = :exp")
+        .condition_expression("attribute_not_exists(#c) OR #c < :max")
+        .expression_attribute_names("#c", "count")
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":max", n(max))
+        .expression_attribute_values(":exp", n(expires_at))
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(aws_sdk_dynamodb::types::TransactWriteItem::builder().update(update).build())
+}
+
 /// Slots taken in the current windows; `give_back` returns them (a login that succeeded).
 #[must_use]
 pub struct Taken {
