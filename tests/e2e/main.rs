@@ -24,6 +24,7 @@ mod profiles;
 mod refunds;
 mod roles;
 mod round_trips;
+mod sales;
 mod sessions;
 mod sign_in_with_platform;
 mod sockets;

@@ -1,7 +1,9 @@
-//! `GET /store/games/{id}`: one game with everything the catalog knows of it.
+//! `GET /store/games/{id}`: one game with everything the catalog knows of it, and its price now
+//! (the list price less a running sale, with the sale's end and the prior 30 days' lowest price).
 
 use lambda_http::Request;
 use platform::http::{json_response, path_param, HttpResult};
+use platform::store::prices;
 use platform::{store, ApiError, App};
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
@@ -14,5 +16,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         }
         Err(_) => return Err(ApiError::validation("id", "a game id is a whole number")),
     };
-    json_response(200, &store::catalog::game(app, game_id).await?)
+    let (game, sales) = tokio::try_join!(store::catalog::game(app, game_id), prices::read(app, game_id))?;
+    let shown = platform::domain::pricing::shown(game.price_gems, &sales.sales, platform::clock::now_secs());
+    json_response(200, &prices::priced(serde_json::json!(game), &shown))
 }

@@ -1,6 +1,7 @@
 //! `GET /store/games`: browse the catalog. Filters `genre`, `tag`, `platform`, `minPrice`,
 //! `maxPrice` (gems), `free`; search `q` (whole name words, any case); `sort=rating|release`,
-//! `order=desc|asc`; `limit`, `cursor`.
+//! `order=desc|asc`; `limit`, `cursor`. Each game shows its price now (a running sale applied);
+//! the price filters and sort use the list price, which the catalog pages are built from.
 
 use lambda_http::Request;
 use platform::domain::catalog::GameQuery;
@@ -13,5 +14,8 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let limit = page_limit(&req, 20, 100)?;
     let cursor = query_param(&req, "cursor");
     let (games, next) = store::catalog::browse(app, &query, cursor.as_deref(), limit as usize).await?;
+    let list: Vec<(u32, u64)> = games.iter().map(|g| (g.game_id, g.price_gems)).collect();
+    let shown = store::prices::shown_many(app, &list).await?;
+    let games: Vec<_> = games.iter().map(|g| store::prices::priced(json!(g), &shown[&g.game_id])).collect();
     json_response(200, &json!({ "games": games, "nextCursor": next }))
 }

@@ -1,10 +1,11 @@
-//! `POST /store/purchase`: buys a game with gems (free games are claimed), once per player and
-//! game, and once per Idempotency-Key when one is sent.
+//! `POST /store/purchase`: buys a game with gems at its price now (the list price less a running
+//! sale; free games and free-game promotions are claimed), once per player and game, and once per
+//! Idempotency-Key when one is sent.
 
 use lambda_http::Request;
 use platform::flows::purchase::purchase;
 use platform::http::{idempotency_key, json_body, json_response, HttpResult};
-use platform::store::{catalog, wallet};
+use platform::store::{catalog, prices, wallet};
 use platform::App;
 use serde::Deserialize;
 
@@ -18,7 +19,11 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let player = app.authenticate(&req).await?;
     let key = idempotency_key(&req)?;
     let body: PurchaseRequest = json_body(&req)?;
-    let (game, seen) = tokio::try_join!(catalog::game(app, body.game_id), wallet::read(app, &player.user_id))?;
-    let response = purchase(app, &player.user_id, key.as_deref(), &game, seen).await?;
+    let (game, sales, seen) = tokio::try_join!(
+        catalog::game(app, body.game_id),
+        prices::read(app, body.game_id),
+        wallet::read(app, &player.user_id)
+    )?;
+    let response = purchase(app, &player.user_id, key.as_deref(), &game, &sales, seen).await?;
     json_response(200, &response)
 }

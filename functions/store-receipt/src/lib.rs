@@ -13,6 +13,8 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let order = orders::order(app, &player.user_id, &order_id)
         .await?
         .ok_or_else(|| ApiError::NotFound { code: "unknown_order", what: format!("order {order_id}") })?;
+    // Orders from before sales existed carry no list price: they were charged the list price.
+    let list = order.list_price_gems.max(order.price_gems);
     let refund = order.refunded_at.as_ref().map(|at| json!({ "refundedAt": at, "refundedGems": order.price_gems }));
     json_response(
         200,
@@ -28,12 +30,12 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
                 "gameId": order.game_id,
                 "name": order.name,
                 "quantity": 1,
-                "unitPriceGems": order.price_gems,
-                "discountGems": 0,
+                "unitPriceGems": list,
+                "discountGems": list - order.price_gems,
                 "totalGems": order.price_gems,
             }],
-            "subtotalGems": order.price_gems,
-            "discountGems": 0,
+            "subtotalGems": list,
+            "discountGems": list - order.price_gems,
             "coupon": null,
             // Gems are bought tax-inclusive (the tax is on the gem purchase), so spending them
             // carries none.

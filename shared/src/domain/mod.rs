@@ -14,6 +14,7 @@ pub mod money;
 pub mod oauth;
 pub mod pity;
 pub mod presence;
+pub mod pricing;
 pub mod profile;
 pub mod revenue;
 pub mod roles;

@@ -30,3 +30,18 @@ pub async fn developer_studios(app: &App, player: &Player) -> Result<Vec<String>
     }
     Ok(profile.studios)
 }
+
+/// Refuses (403) a player who may not price `game`: an admin may, and a developer of one of the
+/// studios that make or publish it.
+pub async fn may_price(app: &App, player: &Player, game: &crate::domain::catalog::Game) -> Result<(), ApiError> {
+    let (_, profile) =
+        accounts::profile(app, &player.user_id).await?.ok_or(ApiError::Unauthorized("the account no longer exists"))?;
+    let admin = profile.roles.iter().any(|r| r == Role::Admin.as_str());
+    let developer = profile.roles.iter().any(|r| r == Role::Developer.as_str())
+        && crate::domain::apps::studio_owns(&profile.studios, &game.developers, &game.publishers);
+    if admin || developer {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("only the game's developers and admins may price it"))
+    }
+}

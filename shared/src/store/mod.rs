@@ -20,6 +20,7 @@ pub mod orders;
 pub mod pity;
 pub mod play_sessions;
 pub mod presence;
+pub mod prices;
 pub mod pulls;
 pub mod rate_limit;
 pub mod revenue;

@@ -14,7 +14,11 @@ pub struct Order {
     pub order_id: String,
     pub game_id: u32,
     pub name: String,
+    /// What was charged: the list price less the sale running then.
     pub price_gems: u64,
+    /// The catalog's price at the time (the receipt's discount is the difference).
+    #[serde(default)]
+    pub list_price_gems: u64,
     pub status: String,
     pub created_at: String,
     /// Who is paid for the game, and the platform's fee on this sale (reversed by a refund).

@@ -1,0 +1,118 @@
+//! Prices table: a game's sales (running, scheduled and recent), one item per game that has any,
+//! with a version every change moves. A purchase computes the price from the item it read and
+//! checks at commit that the version is still the one it read, so it charges exactly the price it
+//! computed (a sale scheduled meanwhile refuses it with `price_changed`).
+
+use super::{get_n, get_s, n, s, Item};
+use crate::app::{App, Table};
+use crate::domain::catalog::Game;
+use crate::domain::pricing::{self, Sale, Shown};
+use crate::error::ApiError;
+use aws_sdk_dynamodb::types::{ConditionCheck, KeysAndAttributes, TransactWriteItem};
+use std::collections::HashMap;
+
+/// A game's sales as read, with the version they were read at (0: no item yet).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sales {
+    pub version: u64,
+    pub sales: Vec<Sale>,
+}
+
+fn sales_of(item: &Item) -> Result<Sales, ApiError> {
+    let sales = match get_s(item, "sales") {
+        Some(text) => serde_json::from_str(text).map_err(ApiError::internal)?,
+        None => Vec::new(),
+    };
+    Ok(Sales { version: get_n(item, "version").unwrap_or(0), sales })
+}
+
+/// A game's sales, read strongly consistent (what a purchase charges from).
+pub async fn read(app: &App, game_id: u32) -> Result<Sales, ApiError> {
+    let out = app
+        .db
+        .get_item()
+        .table_name(app.table(Table::PRICES)?)
+        .key("gameId", n(game_id))
+        .consistent_read(true)
+        .send()
+        .await?;
+    out.item.as_ref().map_or(Ok(Sales::default()), sales_of)
+}
+
+/// The sales of each of `game_ids` that has any (a listing page's games, one BatchGetItem).
+pub async fn read_many(app: &App, game_ids: &[u32]) -> Result<HashMap<u32, Vec<Sale>>, ApiError> {
+    let mut found = HashMap::new();
+    let table = app.table(Table::PRICES)?;
+    for chunk in game_ids.chunks(100) {
+        let keys: Vec<Item> = chunk.iter().map(|id| Item::from([("gameId".to_string(), n(id))])).collect();
+        let mut request = Some(KeysAndAttributes::builder().set_keys(Some(keys)).build().map_err(ApiError::internal)?);
+        // Unprocessed keys (throttling) are asked for again, a few times.
+        for _ in 0..5 {
+            let Some(asked) = request.take() else { break };
+            let out = app.db.batch_get_item().request_items(table, asked).send().await?;
+            for item in out.responses.unwrap_or_default().remove(table).unwrap_or_default() {
+                let game_id: u32 = get_n(&item, "gameId").unwrap_or(0);
+                found.insert(game_id, sales_of(&item)?.sales);
+            }
+            request = out.unprocessed_keys.unwrap_or_default().remove(table).filter(|k| !k.keys().is_empty());
+        }
+        if request.is_some() {
+            return Err(ApiError::Unavailable("prices could not be read; try again".into()));
+        }
+    }
+    Ok(found)
+}
+
+/// The condition that the game's sales are still at `version` at commit.
+pub fn unchanged(app: &App, game_id: u32, version: u64) -> Result<TransactWriteItem, ApiError> {
+    let check = ConditionCheck::builder().table_name(app.table(Table::PRICES)?).key("gameId", n(game_id));
+    let check = match version {
+        0 => check.condition_expression("attribute_not_exists(version)"),
+        v => check.condition_expression("version = :v").expression_attribute_values(":v", n(v)),
+    };
+    Ok(TransactWriteItem::builder().condition_check(check.build().map_err(ApiError::internal)?).build())
+}
+
+/// Replaces the game's sales if they are still at `read.version`; `false` if they moved.
+pub async fn replace(app: &App, game_id: u32, read: &Sales, sales: &[Sale]) -> Result<bool, ApiError> {
+    let put = app
+        .db
+        .put_item()
+        .table_name(app.table(Table::PRICES)?)
+        .item("gameId", n(game_id))
+        .item("version", n(read.version + 1))
+        .item("sales", s(serde_json::to_string(sales).map_err(ApiError::internal)?));
+    let put = match read.version {
+        0 => put.condition_expression("attribute_not_exists(version)"),
+        v => put.condition_expression("version = :v").expression_attribute_values(":v", n(v)),
+    };
+    super::applied(put.send().await)
+}
+
+/// What each game (id, list price) of a listing costs now, as players are shown it.
+pub async fn shown_many(app: &App, games: &[(u32, u64)]) -> Result<HashMap<u32, Shown>, ApiError> {
+    let ids: Vec<u32> = games.iter().map(|(id, _)| *id).collect();
+    let sales = read_many(app, &ids).await?;
+    let now = crate::clock::now_secs();
+    Ok(games
+        .iter()
+        .map(|(id, list)| (*id, pricing::shown(*list, sales.get(id).map_or(&[][..], Vec::as_slice), now)))
+        .collect())
+}
+
+/// A game's JSON with its price now: `priceGems` becomes what a purchase charges, beside
+/// `listPriceGems`, `discountPercent` and, during a sale, `saleEndsAt` and
+/// `lowestPrice30DaysGems`.
+pub fn priced(mut game: serde_json::Value, shown: &Shown) -> serde_json::Value {
+    if let (Some(fields), serde_json::Value::Object(price)) = (game.as_object_mut(), serde_json::json!(shown)) {
+        fields.extend(price);
+    }
+    game
+}
+
+/// What a game costs now, as a player is shown it and a purchase charges it, with the version
+/// of the sales it came from.
+pub async fn price_now(app: &App, game: &Game) -> Result<(Shown, u64), ApiError> {
+    let sales = read(app, game.game_id).await?;
+    Ok((pricing::shown(game.price_gems, &sales.sales, crate::clock::now_secs()), sales.version))
+}
