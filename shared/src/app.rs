@@ -27,6 +27,8 @@ impl Table {
     pub const REVENUE_LINES: Table = Table("REVENUE_LINES_TABLE");
     pub const REVENUE: Table = Table("REVENUE_TABLE");
     pub const PRICES: Table = Table("PRICES_TABLE");
+    pub const CARTS: Table = Table("CARTS_TABLE");
+    pub const COUPONS: Table = Table("COUPONS_TABLE");
     pub const MESSAGES: Table = Table("MESSAGES_TABLE");
     pub const CONVERSATIONS: Table = Table("CONVERSATIONS_TABLE");
     pub const BLOCKS: Table = Table("BLOCKS_TABLE");

@@ -113,6 +113,20 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     Ok(value)
 }
 
+/// `json_body` for a body that may be left out: no body (or a blank one) is `T::default()`.
+pub fn optional_json_body<T: DeserializeOwned + Default>(req: &Request) -> Result<T, ApiError> {
+    let blank = match req.body() {
+        Body::Text(text) => text.trim().is_empty(),
+        Body::Binary(bytes) => bytes.iter().all(u8::is_ascii_whitespace),
+        _ => true,
+    };
+    if blank {
+        Ok(T::default())
+    } else {
+        json_body(req)
+    }
+}
+
 fn strip_position(message: &str) -> String {
     message.split(" at line ").next().unwrap_or(message).to_owned()
 }

@@ -7,6 +7,7 @@ mod auth;
 mod bad_input;
 mod banners;
 mod chat;
+mod checkout;
 mod erasure;
 mod events_and_queues;
 mod fairness;

@@ -88,8 +88,8 @@ async fn a_sale_is_shown_and_charged_alike_and_the_lowest_price_looks_back_to_th
     assert_eq!(receipt_of.body["priceGems"], off(list, 50));
     let order = receipt_of.body["orderId"].as_str().unwrap();
     let receipt = s.get(&format!("/store/orders/{order}/receipt"), Some(&late.token)).await;
-    assert_eq!(receipt.body["lines"][0]["unitPriceGems"], list, "{:?}", receipt.body);
-    assert_eq!(receipt.body["discountGems"], list - off(list, 50));
+    assert_eq!(receipt.body["lines"][0]["listPriceGems"], list, "{:?}", receipt.body);
+    assert_eq!(receipt.body["saleDiscountGems"], list - off(list, 50));
     assert_eq!(receipt.body["totalGems"], off(list, 50));
     assert_eq!(late.ledger_sum(s).await, late.balance(s).await);
 }

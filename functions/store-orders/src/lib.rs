@@ -25,6 +25,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
             if let Some(at) = &o.refunded_at {
                 order["refundedAt"] = json!(at);
             }
+            order["lines"] = json!(o.lines);
             order
         })
         .collect();

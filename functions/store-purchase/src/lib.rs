@@ -3,7 +3,7 @@
 //! Idempotency-Key when one is sent.
 
 use lambda_http::Request;
-use platform::flows::purchase::purchase;
+use platform::flows::purchase::{purchase, Pick};
 use platform::http::{idempotency_key, json_body, json_response, HttpResult};
 use platform::store::{catalog, prices, wallet};
 use platform::App;
@@ -24,6 +24,6 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         prices::read(app, body.game_id),
         wallet::read(app, &player.user_id)
     )?;
-    let response = purchase(app, &player.user_id, key.as_deref(), &game, &sales, seen).await?;
+    let response = purchase(app, &player.user_id, key.as_deref(), Pick { game, sales }, seen).await?;
     json_response(200, &response)
 }

@@ -3,6 +3,7 @@ pub mod account;
 pub mod apps;
 pub mod catalog;
 pub mod chat;
+pub mod checkout;
 pub mod fairness;
 pub mod friends;
 pub mod gacha;

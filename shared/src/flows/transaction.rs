@@ -30,13 +30,30 @@ pub enum Step {
     },
     /// A seller's revenue line of a sale or refund.
     RevenueLine,
-    /// An order moved from completed to refunded, once (asks for the order back).
-    OrderRefund,
+    /// A game of an order moved from completed to refunded, once, with the order's other lines as
+    /// read (asks for the order back).
+    OrderRefund {
+        game_id: u32,
+    },
     /// The refunded game leaves the library, if this order put it there and it was played under
     /// the limit (asks for the entry back).
     RefundablePlay,
     /// The player's refunds this month stay under the limit.
     RefundAllowance,
+    /// A game added to the cart, once (already there: nothing to do).
+    CartItem,
+    /// The cart's count under its limit.
+    CartSlot,
+    /// A game taken out of the cart by the player (not there: nothing to do).
+    CartLeave,
+    /// A bought game taken out of the cart, which must still hold it.
+    CartRemoval,
+    /// The cart's count lowered by the games bought (unconditional).
+    CartCount,
+    /// A coupon's use counted, under its cap and inside its window (asks for the coupon back).
+    CouponUse,
+    /// The player's one use of a coupon.
+    CouponClaim,
     /// The Idempotency-Key's record with the first response, written once.
     IdempotencyRecord,
     /// The pending claim of a purchase with an external charge, completed once.
@@ -196,10 +213,17 @@ impl Step {
                 Some(item) => Verdict::Replay(item.clone()),
                 None => Verdict::Refused(ApiError::internal(format!("{self:?} failed without its record"))),
             },
-            Step::OrderRefund => match found.and_then(|order| store::get_s(order, "status")) {
-                Some(crate::store::orders::REFUNDED) => conflict("already_refunded", "this order was refunded".into()),
-                _ => Verdict::Refused(ApiError::NotFound { code: "unknown_order", what: "this order".into() }),
-            },
+            Step::OrderRefund { game_id } => {
+                let order =
+                    found.and_then(|item| serde_dynamo::from_item::<_, crate::store::orders::Order>(item.clone()).ok());
+                match order.as_ref().and_then(|o| o.lines.iter().find(|l| l.game_id == *game_id)) {
+                    Some(line) if line.status == crate::store::orders::REFUNDED => {
+                        conflict("already_refunded", "this game was refunded".into())
+                    }
+                    Some(_) => conflict(RELATION_MOVED, "another game of the order was refunded meanwhile".into()),
+                    None => Verdict::Refused(ApiError::NotFound { code: "unknown_order", what: "this order".into() }),
+                }
+            }
             Step::RefundablePlay => match found.and_then(|entry| store::get_n::<u64>(entry, "playedMinutes")) {
                 Some(minutes) if minutes >= crate::domain::revenue::REFUND_MAX_PLAYED_MINUTES => {
                     Verdict::Refused(crate::domain::revenue::played_too_long(minutes))
@@ -213,6 +237,35 @@ impl Step {
                     "at most {} refunds a month; ask again next month",
                     crate::domain::revenue::REFUNDS_PER_MONTH
                 ),
+            }),
+            Step::CartItem | Step::CartLeave => Verdict::AlreadyDone,
+            Step::CartSlot => Verdict::Refused(ApiError::Rule {
+                code: "cart_full",
+                field: Some("gameId"),
+                detail: format!("a cart holds at most {} games", crate::domain::checkout::MAX_CART_ITEMS),
+            }),
+            Step::CartRemoval => conflict("cart_changed", "the cart changed during checkout; look at it again".into()),
+            Step::CouponUse => {
+                let rule = |code: &'static str, detail: &str| {
+                    Verdict::Refused(ApiError::Rule { code, field: Some("couponCode"), detail: detail.into() })
+                };
+                match found {
+                    None => Verdict::Refused(ApiError::NotFound { code: "unknown_coupon", what: "this coupon".into() }),
+                    Some(coupon) => {
+                        let (uses, max) = (store::get_n::<u64>(coupon, "uses"), store::get_n::<u64>(coupon, "maxUses"));
+                        match (uses, max) {
+                            (Some(uses), Some(max)) if uses >= max => {
+                                rule("coupon_exhausted", "this coupon has been used as many times as it may")
+                            }
+                            _ => rule("coupon_not_valid_now", "this coupon is not valid now"),
+                        }
+                    }
+                }
+            }
+            Step::CouponClaim => Verdict::Refused(ApiError::Rule {
+                code: "coupon_already_used",
+                field: Some("couponCode"),
+                detail: "you have used this coupon already".into(),
             }),
             Step::ChargeCredited => conflict("charge_already_credited", "this payment was already credited".into()),
             Step::UsernameClaim => conflict("username_taken", "that username is already registered".into()),
@@ -309,6 +362,7 @@ impl Step {
             | Step::SessionOpening
             | Step::RefreshTokenIssue
             | Step::ShardsCredit
+            | Step::CartCount
             | Step::Block
             | Step::GroupMeta
             | Step::LobbyMeta => Verdict::Refused(ApiError::internal(format!("{self:?}: a fresh id collided"))),

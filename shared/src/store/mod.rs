@@ -3,9 +3,11 @@
 pub mod accounts;
 pub mod apps;
 pub mod banners;
+pub mod cart;
 pub mod catalog;
 pub mod chat;
 pub mod connections;
+pub mod coupons;
 pub mod fairness;
 pub mod friends;
 pub mod groups;

@@ -7,6 +7,9 @@ use crate::error::ApiError;
 use aws_sdk_dynamodb::types::{Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
+/// An order: one purchase or one checkout of a cart, with a line per game. The top-level game,
+/// name and prices summarise it as seed 002's order listing shows orders (the first game, and
+/// the totals).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Order {
@@ -14,24 +17,75 @@ pub struct Order {
     pub order_id: String,
     pub game_id: u32,
     pub name: String,
-    /// What was charged: the list price less the sale running then.
+    /// What was charged in all: list prices less sales and the coupon.
     pub price_gems: u64,
-    /// The catalog's price at the time (the receipt's discount is the difference).
+    /// The catalog's prices at the time, summed.
     #[serde(default)]
     pub list_price_gems: u64,
+    /// `completed`, `partially_refunded` (some lines) or `refunded` (every line).
     pub status: String,
     pub created_at: String,
-    /// Who is paid for the game, and the platform's fee on this sale (reversed by a refund).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunded_at: Option<String>,
     #[serde(default)]
+    pub lines: Vec<OrderLine>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon_code: Option<String>,
+    #[serde(default)]
+    pub coupon_gems: u64,
+}
+
+/// One game of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderLine {
+    pub game_id: u32,
+    pub name: String,
+    /// Who is paid for the game (`revenue::seller_of`).
     pub seller: String,
-    #[serde(default)]
+    pub list_price_gems: u64,
+    /// After the sale running then.
+    pub price_gems: u64,
+    /// The coupon's share of this line.
+    pub coupon_gems: u64,
+    /// What was paid for this game (`price - coupon`): what its refund returns.
+    pub paid_gems: u64,
+    /// The platform's fee on `paid_gems` (the seller's line; reversed by a refund).
     pub fee_gems: u64,
+    /// `completed` or `refunded`.
+    pub status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refunded_at: Option<String>,
 }
 
 pub const COMPLETED: &str = "completed";
+pub const PARTIALLY_REFUNDED: &str = "partially_refunded";
 pub const REFUNDED: &str = "refunded";
+
+impl Order {
+    /// A new order of `lines` (at least one), completed now.
+    pub fn new(user_id: &str, lines: Vec<OrderLine>, coupon_code: Option<String>) -> Order {
+        let first = &lines[0];
+        let name = match lines.len() {
+            1 => first.name.clone(),
+            n => format!("{} and {} more", first.name, n - 1),
+        };
+        Order {
+            user_id: user_id.into(),
+            order_id: super::new_id(),
+            game_id: first.game_id,
+            name,
+            price_gems: lines.iter().map(|l| l.paid_gems).sum(),
+            list_price_gems: lines.iter().map(|l| l.list_price_gems).sum(),
+            status: COMPLETED.into(),
+            created_at: crate::clock::now_rfc3339(),
+            refunded_at: None,
+            coupon_gems: lines.iter().map(|l| l.coupon_gems).sum(),
+            coupon_code,
+            lines,
+        }
+    }
+}
 
 /// A game a player owns.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -71,19 +125,43 @@ pub async fn order(app: &App, user_id: &str, order_id: &str) -> Result<Option<Or
     Ok(out.item.map(serde_dynamo::from_item).transpose()?)
 }
 
-/// Marks a completed order refunded, once (returns the order as it was when it fails).
-pub fn mark_refunded(app: &App, order: &Order, refunded_at: &str) -> Result<TransactWriteItem, ApiError> {
-    let update = Update::builder()
+/// Marks line `index` of the order refunded, once, and the order `refunded` or
+/// `partially_refunded` by its other lines as read; fails if any line moved since the read
+/// (returns the order as it was).
+pub fn mark_line_refunded(
+    app: &App,
+    order: &Order,
+    index: usize,
+    refunded_at: &str,
+) -> Result<TransactWriteItem, ApiError> {
+    let others_refunded = order.lines.iter().enumerate().all(|(i, l)| i == index || l.status == REFUNDED);
+    let mut update = Update::builder()
         .table_name(app.table(Table::ORDERS)?)
         .key("userId", super::s(&order.user_id))
         .key("orderId", super::s(&order.order_id))
-        .update_expression("SET #status = :refunded, refundedAt = :at")
-        .condition_expression("#status = :completed")
         .expression_attribute_names("#status", "status")
+        .expression_attribute_names("#lines", "lines")
         .expression_attribute_values(":refunded", super::s(REFUNDED))
         .expression_attribute_values(":completed", super::s(COMPLETED))
         .expression_attribute_values(":at", super::s(refunded_at))
-        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+    let mut conditions = Vec::new();
+    for (i, line) in order.lines.iter().enumerate() {
+        if i == index {
+            conditions.push(format!("#lines[{i}].#status = :completed"));
+        } else {
+            conditions.push(format!("#lines[{i}].#status = :line{i}"));
+            update = update.expression_attribute_values(format!(":line{i}"), super::s(&line.status));
+        }
+    }
+    let order_status = if others_refunded { REFUNDED } else { PARTIALLY_REFUNDED };
+    let set_all = if others_refunded { ", refundedAt = :at" } else { "" };
+    let update = update
+        .update_expression(format!(
+            "SET #lines[{index}].#status = :refunded, #lines[{index}].refundedAt = :at, #status = :order{set_all}"
+        ))
+        .expression_attribute_values(":order", super::s(order_status))
+        .condition_expression(conditions.join(" AND "))
         .build()
         .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().update(update).build())
@@ -92,11 +170,16 @@ pub fn mark_refunded(app: &App, order: &Order, refunded_at: &str) -> Result<Tran
 /// Takes the game out of the library if this order put it there and it was played under
 /// `max_minutes`: checked at commit, so play reported meanwhile is not missed (returns the entry
 /// as it was when it fails).
-pub fn remove_if_played_under(app: &App, order: &Order, max_minutes: u64) -> Result<TransactWriteItem, ApiError> {
+pub fn remove_if_played_under(
+    app: &App,
+    order: &Order,
+    game_id: u32,
+    max_minutes: u64,
+) -> Result<TransactWriteItem, ApiError> {
     let delete = Delete::builder()
         .table_name(app.table(Table::LIBRARY)?)
         .key("userId", super::s(&order.user_id))
-        .key("gameId", super::n(order.game_id))
+        .key("gameId", super::n(game_id))
         .condition_expression("orderId = :order AND (attribute_not_exists(playedMinutes) OR playedMinutes < :max)")
         .expression_attribute_values(":order", super::s(&order.order_id))
         .expression_attribute_values(":max", super::n(max_minutes))
