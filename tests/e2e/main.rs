@@ -32,3 +32,4 @@ mod sockets;
 mod store;
 mod token_keys;
 mod two_factor;
+mod wishlist;

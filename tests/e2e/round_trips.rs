@@ -55,7 +55,7 @@ async fn a_pull_reads_wallet_pity_seed_and_inventory_together_then_commits_once_
 }
 
 #[tokio::test]
-async fn a_purchase_reads_the_game_and_wallet_together_then_commits_once() {
+async fn a_purchase_reads_the_game_its_sales_and_the_wallet_together_then_its_fee_tier_then_commits_once() {
     let s = stack();
     let p = s.new_player().await;
     assert_eq!(p.buy(s, 1_000).await.status.as_u16(), 200);
@@ -69,8 +69,9 @@ async fn a_purchase_reads_the_game_and_wallet_together_then_commits_once() {
     .unwrap();
     assert_eq!(response.status(), 200);
     let calls = counter.take();
-    assert_eq!(sorted(&calls[..2]), ["GetItem", "GetItem"], "game and wallet, in parallel");
-    assert_eq!(calls[2..], ["TransactWriteItems"]);
+    assert_eq!(sorted(&calls[..3]), ["GetItem", "GetItem", "GetItem"], "game, its sales and wallet, in parallel");
+    // The seller's lifetime revenue for the fee tier is keyed by the seller the game names.
+    assert_eq!(calls[3..], ["GetItem", "TransactWriteItems"]);
 }
 
 #[tokio::test]

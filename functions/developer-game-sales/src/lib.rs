@@ -1,13 +1,14 @@
 //! `POST /developer/games/{gameId}/sales`: a game's developer (or an admin) schedules a sale:
 //! `{percent, startsAt?, endsAt}`, 5-100 % off (100 %: a free-game promotion, claimed once per
 //! player while it runs), at most 60 days, starting now if `startsAt` is left out. Sales may
-//! overlap (the deepest running one applies). Answers the sale, the game's sales on record and its
-//! price now.
+//! overlap (the deepest running one applies). A sale that starts at once is announced at once
+//! (`GameDiscounted`: the game's wishlisters hear of it); later ones by `sales-announce`. Answers
+//! the sale, the game's sales on record and its price now.
 
 use lambda_http::Request;
-use platform::domain::pricing::{self, Sale, MAX_SALES};
+use platform::domain::pricing::{self, Sale};
 use platform::http::{game_id_param, json_body, json_response, HttpResult};
-use platform::store::{catalog, prices};
+use platform::store::catalog;
 use platform::{flows, ApiError, App};
 use serde::Deserialize;
 use serde_json::json;
@@ -37,39 +38,30 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     pricing::check_sale(body.percent, starts_at, ends_at, now)?;
     let game = catalog::game(app, game_id).await?;
     flows::roles::may_price(app, &player, &game).await?;
-    let sale =
-        Sale { sale_id: platform::store::new_id(), percent: body.percent, starts_at, ends_at, by: player.user_id };
-    // Optimistic: replaced only if no other change landed since the read; read again if one did.
-    for _ in 0..5 {
-        let read = prices::read(app, game_id).await?;
-        let mut sales = pricing::kept(read.sales.clone(), now);
-        if sales.len() >= MAX_SALES {
-            return Err(ApiError::Rule {
-                code: "too_many_sales",
-                field: None,
-                detail: format!("a game keeps at most {MAX_SALES} sales on record (running, scheduled and recent)"),
-            });
-        }
-        sales.push(sale.clone());
-        if prices::replace(app, game_id, &read, &sales).await? {
-            let view = |s: &Sale| {
-                json!({
-                    "saleId": s.sale_id,
-                    "percent": s.percent,
-                    "startsAt": platform::clock::rfc3339(s.starts_at),
-                    "endsAt": platform::clock::rfc3339(s.ends_at),
-                })
-            };
-            return json_response(
-                201,
-                &json!({
-                    "gameId": game_id,
-                    "sale": view(&sale),
-                    "sales": sales.iter().map(view).collect::<Vec<_>>(),
-                    "price": pricing::shown(game.price_gems, &sales, platform::clock::now_secs()),
-                }),
-            );
-        }
-    }
-    Err(ApiError::Unavailable("the game's prices kept changing; try again".into()))
+    let sale = Sale {
+        sale_id: platform::store::new_id(),
+        percent: body.percent,
+        starts_at,
+        ends_at,
+        by: player.user_id,
+        announced: false,
+    };
+    let sales = flows::sales::schedule(app, &game, sale.clone(), now).await?;
+    let view = |s: &Sale| {
+        json!({
+            "saleId": s.sale_id,
+            "percent": s.percent,
+            "startsAt": platform::clock::rfc3339(s.starts_at),
+            "endsAt": platform::clock::rfc3339(s.ends_at),
+        })
+    };
+    json_response(
+        201,
+        &json!({
+            "gameId": game_id,
+            "sale": view(&sale),
+            "sales": sales.iter().map(view).collect::<Vec<_>>(),
+            "price": pricing::shown(game.price_gems, &sales, platform::clock::now_secs()),
+        }),
+    )
 }

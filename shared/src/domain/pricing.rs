@@ -29,11 +29,19 @@ pub struct Sale {
     pub ends_at: u64,
     /// Who scheduled it (a developer of the game's studio, or an admin).
     pub by: String,
+    /// Its start was announced (`GameDiscounted`, which alerts the game's wishlisters).
+    #[serde(default)]
+    pub announced: bool,
 }
 
 impl Sale {
     fn runs_at(&self, at: u64) -> bool {
         self.starts_at <= at && at < self.ends_at
+    }
+
+    /// Started, still running and not announced yet.
+    pub fn due_for_announcement(&self, now: u64) -> bool {
+        !self.announced && self.runs_at(now)
     }
 }
 
@@ -129,7 +137,7 @@ mod tests {
     const NOW: u64 = 1_000 * DAY;
 
     fn sale(percent: u8, starts_at: u64, ends_at: u64) -> Sale {
-        Sale { sale_id: format!("s{percent}"), percent, starts_at, ends_at, by: "dev".into() }
+        Sale { sale_id: format!("s{percent}"), percent, starts_at, ends_at, by: "dev".into(), announced: false }
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod purchase;
 pub mod refund;
 pub mod registration;
 pub mod roles;
+pub mod sales;
 pub mod second_factor;
 pub mod sessions;
 pub mod transaction;

@@ -40,6 +40,8 @@ pub enum Step {
     RefundablePlay,
     /// The player's refunds this month stay under the limit.
     RefundAllowance,
+    /// A game's sales replaced, if still at the version read.
+    SalesChange,
     /// A game added to the cart, once (already there: nothing to do).
     CartItem,
     /// The cart's count under its limit.
@@ -239,6 +241,7 @@ impl Step {
                 ),
             }),
             Step::CartItem | Step::CartLeave => Verdict::AlreadyDone,
+            Step::SalesChange => conflict(RELATION_MOVED, "the game's sales changed meanwhile; read them again".into()),
             Step::CartSlot => Verdict::Refused(ApiError::Rule {
                 code: "cart_full",
                 field: Some("gameId"),

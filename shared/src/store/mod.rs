@@ -29,6 +29,7 @@ pub mod revenue;
 pub mod sessions;
 pub mod spending;
 pub mod wallet;
+pub mod wishlist;
 
 use crate::error::ApiError;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};

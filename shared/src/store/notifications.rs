@@ -39,6 +39,19 @@ pub fn notification_for(detail_type: &str, detail: &Value) -> Option<(String, St
     }
 }
 
+/// What a wishlister of a discounted game is told: the sale, or that the game reached their
+/// target price (one notification either way).
+pub fn wishlist_alert(detail: &Value, target_price_gems: Option<u64>) -> Option<String> {
+    let (name, price, percent) = (detail["name"].as_str()?, detail["priceGems"].as_u64()?, detail["percent"].as_u64()?);
+    Some(match target_price_gems {
+        Some(target) if price <= target => {
+            format!("{name} is at your target price: {price} gems ({percent} % off)")
+        }
+        _ if price == 0 => format!("{name} is free for a limited time"),
+        _ => format!("{name} is {percent} % off: {price} gems"),
+    })
+}
+
 /// A notification stored for a player.
 #[derive(Debug, Clone)]
 pub struct Stored {
@@ -52,21 +65,39 @@ pub struct Stored {
 /// Stores the notification for one EventBridge event (as delivered through SQS). A malformed
 /// event is an error, so it is retried and ends in the dead-letter queue.
 pub async fn store(app: &App, event: &Value) -> Result<Stored, ApiError> {
+    let (detail_type, detail) = parts(event)?;
+    let Some((user_id, title)) = notification_for(detail_type, detail) else {
+        return Err(ApiError::internal(format!("no notification for a {detail_type} event")));
+    };
+    store_for(app, &user_id, detail_type, detail, &title).await
+}
+
+/// An event's detail-type and detail, of the version this code reads.
+pub fn parts(event: &Value) -> Result<(&str, &Value), ApiError> {
     let detail_type = event["detail-type"].as_str().ok_or_else(|| ApiError::internal("event has no detail-type"))?;
     let detail = &event["detail"];
     if detail["version"].as_u64() != Some(u64::from(crate::outbox::DETAIL_VERSION)) {
         return Err(ApiError::internal(format!("unsupported detail version {}", detail["version"])));
     }
+    Ok((detail_type, detail))
+}
+
+/// Stores the notification of an event for one player, once (keyed by the event's id): an
+/// event fanned out to many players gives each one.
+pub async fn store_for(
+    app: &App,
+    user_id: &str,
+    detail_type: &str,
+    detail: &Value,
+    title: &str,
+) -> Result<Stored, ApiError> {
     let event_id = detail["eventId"].as_str().ok_or_else(|| ApiError::internal("event has no eventId"))?;
-    let Some((user_id, title)) = notification_for(detail_type, detail) else {
-        return Err(ApiError::internal(format!("no notification for a {detail_type} event")));
-    };
     let now = crate::clock::now_secs();
     let item: super::Item = [
-        ("userId", s(&user_id)),
+        ("userId", s(user_id)),
         ("notificationId", s(event_id)),
         ("type", s(detail_type)),
-        ("title", s(&title)),
+        ("title", s(title)),
         ("data", s(detail.to_string())),
         ("createdAt", s(detail["occurredAt"].as_str().unwrap_or_default())),
         ("expiresAt", n(now + RETENTION_SECS)),
@@ -83,7 +114,7 @@ pub async fn store(app: &App, event: &Value) -> Result<Stored, ApiError> {
         .condition_expression("attribute_not_exists(notificationId)")
         .send()
         .await;
-    Ok(Stored { user_id, notification, new: super::applied(result)? })
+    Ok(Stored { user_id: user_id.into(), notification, new: super::applied(result)? })
 }
 
 /// One page of a player's notifications, newest first, as clients read them.
@@ -122,5 +153,9 @@ mod tests {
         assert_eq!((who.as_str(), title.as_str()), ("a", "Portal is in your library"));
         assert!(notification_for("UserRegistered", &json!({ "userId": "a" })).is_none());
         assert!(notification_for("GamePurchased", &json!({ "userId": "a" })).is_none());
+        let sale = json!({ "name": "Portal", "priceGems": 360, "percent": 50 });
+        assert_eq!(wishlist_alert(&sale, None).unwrap(), "Portal is 50 % off: 360 gems");
+        assert_eq!(wishlist_alert(&sale, Some(400)).unwrap(), "Portal is at your target price: 360 gems (50 % off)");
+        assert_eq!(wishlist_alert(&sale, Some(359)).unwrap(), "Portal is 50 % off: 360 gems");
     }
 }

@@ -5,10 +5,9 @@
 
 use super::{get_n, get_s, n, s, Item};
 use crate::app::{App, Table};
-use crate::domain::catalog::Game;
 use crate::domain::pricing::{self, Sale, Shown};
 use crate::error::ApiError;
-use aws_sdk_dynamodb::types::{ConditionCheck, KeysAndAttributes, TransactWriteItem};
+use aws_sdk_dynamodb::types::{ConditionCheck, KeysAndAttributes, Put, TransactWriteItem};
 use std::collections::HashMap;
 
 /// A game's sales as read, with the version they were read at (0: no item yet).
@@ -73,11 +72,9 @@ pub fn unchanged(app: &App, game_id: u32, version: u64) -> Result<TransactWriteI
     Ok(TransactWriteItem::builder().condition_check(check.build().map_err(ApiError::internal)?).build())
 }
 
-/// Replaces the game's sales if they are still at `read.version`; `false` if they moved.
-pub async fn replace(app: &App, game_id: u32, read: &Sales, sales: &[Sale]) -> Result<bool, ApiError> {
-    let put = app
-        .db
-        .put_item()
+/// The transaction item that replaces the game's sales if they are still at `read.version`.
+pub fn put_sales(app: &App, game_id: u32, read: &Sales, sales: &[Sale]) -> Result<TransactWriteItem, ApiError> {
+    let put = Put::builder()
         .table_name(app.table(Table::PRICES)?)
         .item("gameId", n(game_id))
         .item("version", n(read.version + 1))
@@ -86,7 +83,34 @@ pub async fn replace(app: &App, game_id: u32, read: &Sales, sales: &[Sale]) -> R
         0 => put.condition_expression("attribute_not_exists(version)"),
         v => put.condition_expression("version = :v").expression_attribute_values(":v", n(v)),
     };
-    super::applied(put.send().await)
+    Ok(TransactWriteItem::builder().put(put.build().map_err(ApiError::internal)?).build())
+}
+
+/// Every game's sales with one due for announcement (the announcer's sweep). The table holds
+/// only games that ever had a sale, so the scan stays small.
+pub async fn with_due_announcements(app: &App, now: u64) -> Result<Vec<(u32, Sales)>, ApiError> {
+    let mut due = Vec::new();
+    let mut start: Option<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> = None;
+    loop {
+        let out = app
+            .db
+            .scan()
+            .table_name(app.table(Table::PRICES)?)
+            .consistent_read(true)
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await?;
+        for item in out.items() {
+            let sales = sales_of(item)?;
+            if sales.sales.iter().any(|sale| sale.due_for_announcement(now)) {
+                due.push((get_n(item, "gameId").unwrap_or(0), sales));
+            }
+        }
+        match out.last_evaluated_key {
+            Some(key) => start = Some(key),
+            None => return Ok(due),
+        }
+    }
 }
 
 /// What each game (id, list price) of a listing costs now, as players are shown it.
@@ -108,11 +132,4 @@ pub fn priced(mut game: serde_json::Value, shown: &Shown) -> serde_json::Value {
         fields.extend(price);
     }
     game
-}
-
-/// What a game costs now, as a player is shown it and a purchase charges it, with the version
-/// of the sales it came from.
-pub async fn price_now(app: &App, game: &Game) -> Result<(Shown, u64), ApiError> {
-    let sales = read(app, game.game_id).await?;
-    Ok((pricing::shown(game.price_gems, &sales.sales, crate::clock::now_secs()), sales.version))
 }

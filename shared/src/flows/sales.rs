@@ -1,0 +1,78 @@
+//! Scheduling sales and announcing them. A sale's start is announced once, with a
+//! `GameDiscounted` event written in the same transaction that marks it announced: at scheduling
+//! when it starts at once, else by `sales-announce` (every minute) once it has started. The
+//! notifications consumer fans the event out to the game's wishlisters.
+
+use super::transaction::RELATION_MOVED;
+use super::{Step, Transaction, Verdict};
+use crate::app::App;
+use crate::domain::catalog::Game;
+use crate::domain::pricing::{self, Sale};
+use crate::error::ApiError;
+use crate::outbox;
+use crate::store::prices::{self, Sales};
+use serde_json::json;
+
+/// Saves `sales` over the `read` ones, announcing every sale that has started and was not yet
+/// announced, in one transaction. `Ok(false)`: the sales moved since the read (read again).
+pub async fn save(app: &App, game: &Game, read: &Sales, mut sales: Vec<Sale>, now: u64) -> Result<bool, ApiError> {
+    let mut tx = Transaction::new();
+    for sale in sales.iter_mut().filter(|sale| sale.due_for_announcement(now)) {
+        sale.announced = true;
+        let started = outbox::Entry::event(
+            "GameDiscounted",
+            &sale.by,
+            json!({
+                "gameId": game.game_id,
+                "name": game.name,
+                "saleId": sale.sale_id,
+                "percent": sale.percent,
+                "priceGems": pricing::discounted(game.price_gems, sale.percent),
+                "listPriceGems": game.price_gems,
+                "endsAt": crate::clock::rfc3339(sale.ends_at),
+            }),
+        );
+        tx.add(Step::OutboxEntry, started.put(app)?);
+    }
+    tx.add(Step::SalesChange, prices::put_sales(app, game.game_id, read, &sales)?);
+    match tx.commit(&app.db).await {
+        Ok(()) => Ok(true),
+        Err(Verdict::Refused(ApiError::Conflict { code: RELATION_MOVED, .. })) => Ok(false),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Adds a sale to the game's sales (keeping those that still matter), retrying when another
+/// change lands between the read and the write. Returns the sales as saved.
+pub async fn schedule(app: &App, game: &Game, sale: Sale, now: u64) -> Result<Vec<Sale>, ApiError> {
+    for _ in 0..5 {
+        let read = prices::read(app, game.game_id).await?;
+        let mut sales = pricing::kept(read.sales.clone(), now);
+        if sales.len() >= pricing::MAX_SALES {
+            return Err(ApiError::Rule {
+                code: "too_many_sales",
+                field: None,
+                detail: format!(
+                    "a game keeps at most {} sales on record (running, scheduled and recent)",
+                    pricing::MAX_SALES
+                ),
+            });
+        }
+        sales.push(sale.clone());
+        if save(app, game, &read, sales.clone(), now).await? {
+            return Ok(prices::read(app, game.game_id).await?.sales);
+        }
+    }
+    Err(ApiError::Unavailable("the game's prices kept changing; try again".into()))
+}
+
+/// Announces every sale that has started since the last sweep; returns how many games had one.
+pub async fn announce_started(app: &App, now: u64) -> Result<usize, ApiError> {
+    let due = prices::with_due_announcements(app, now).await?;
+    for (game_id, read) in &due {
+        let game = crate::store::catalog::game(app, *game_id).await?;
+        // Moved meanwhile (a new sale, or another sweep announced it): the next sweep sees it.
+        save(app, &game, read, read.sales.clone(), now).await?;
+    }
+    Ok(due.len())
+}
