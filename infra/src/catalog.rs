@@ -80,8 +80,12 @@ pub fn parse(csv_gz: &[u8]) -> Result<Vec<Game>> {
     Ok(games)
 }
 
+/// Names what the index holds; change it when the loader writes new kinds of items.
+const INDEX_LAYOUT: &[u8] = b"pages+suggest-v1";
+
 pub async fn load(db: &aws_sdk_dynamodb::Client, catalog_table: &str, index_table: &str) -> Result<()> {
-    let digest = hex::encode(Sha256::digest(CATALOG_GZ));
+    // The layout is part of what was loaded: a new kind of index item loads the catalog again.
+    let digest = hex::encode(Sha256::new().chain_update(CATALOG_GZ).chain_update(INDEX_LAYOUT).finalize());
     let marker = db.get_item().table_name(index_table).set_key(Some(store::load_marker_key())).send().await?;
     if marker.item.and_then(store::loaded_sha256).as_ref() == Some(&digest) {
         println!("catalog already loaded ({digest:.12})");
@@ -95,8 +99,11 @@ pub async fn load(db: &aws_sdk_dynamodb::Client, catalog_table: &str, index_tabl
     for page in catalog::pages(&games) {
         writes.push((index_table.to_owned(), put(store::page_item(&page)?)?));
     }
+    for (prefix, bucket) in platform::domain::suggest::buckets(&games) {
+        writes.push((index_table.to_owned(), put(store::suggestion_item(&prefix, &bucket)?)?));
+    }
     let total = writes.len();
-    println!("loading {} games: {total} items (games and listing pages)", games.len());
+    println!("loading {} games: {total} items (games, listing pages, suggestion buckets)", games.len());
     let started = Instant::now();
     let mut done = 0usize;
     let mut last_report = Instant::now();

@@ -218,3 +218,47 @@ async fn bad_store_input_is_rejected_and_changes_nothing() {
     assert!(p.all_pages(s, "/library", "games").await.is_empty());
     assert!(p.all_pages(s, "/store/orders", "orders").await.is_empty());
 }
+
+/// Suggestions computed straight from the shipped data (not by the code under test): games with a
+/// name word beginning with the word being typed and every finished word, most rated first.
+fn expected_suggestions(q: &str, limit: usize) -> Vec<u64> {
+    let games = infra::catalog::parse(infra::catalog::CATALOG_GZ).unwrap();
+    let words = |text: &str| -> Vec<String> {
+        text.to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(String::from).collect()
+    };
+    let mut typed = words(q);
+    let typing = if q.ends_with(' ') { String::new() } else { typed.pop().unwrap() };
+    let mut hits: Vec<_> = games
+        .iter()
+        .filter(|g| {
+            let name = words(&g.name);
+            typed.iter().all(|t| name.contains(t)) && name.iter().any(|w| w.starts_with(&typing))
+        })
+        .collect();
+    hits.sort_by(|a, b| b.positive_ratings.cmp(&a.positive_ratings).then(a.game_id.cmp(&b.game_id)));
+    hits.iter().take(limit).map(|g| u64::from(g.game_id)).collect()
+}
+
+#[tokio::test]
+async fn typing_a_prefix_suggests_the_games_whose_name_words_begin_with_it() {
+    let s = stack();
+    let suggest = |q: &str, limit: usize| {
+        let path = format!("/store/search/suggest?q={}&limit={limit}", q.replace(' ', "+"));
+        async move {
+            let r = s.get(&path, None).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}: {:?}", r.body);
+            r.body["games"].as_array().unwrap().iter().map(|g| g["gameId"].as_u64().unwrap()).collect::<Vec<_>>()
+        }
+    };
+    let port = suggest("port", 10).await;
+    assert!(port.contains(&400) && port.contains(&620), "Portal and Portal 2: {port:?}");
+    for (q, limit) in
+        [("port", 10), ("portal 2", 5), ("counter str", 10), ("Half", 20), ("z", 10), ("ba", 10), ("portal ", 10)]
+    {
+        assert_eq!(suggest(q, limit).await, expected_suggestions(q, limit), "q={q:?}");
+    }
+    assert!(suggest("qqqqzzzz", 10).await.is_empty());
+    assert!(suggest("", 10).await.is_empty());
+    let long = "a".repeat(101);
+    s.get(&format!("/store/search/suggest?q={long}"), None).await.assert_problem(400, "validation_failed");
+}

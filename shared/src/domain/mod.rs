@@ -20,3 +20,4 @@ pub mod profile;
 pub mod revenue;
 pub mod roles;
 pub mod second_factor;
+pub mod suggest;

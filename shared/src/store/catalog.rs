@@ -213,3 +213,57 @@ fn next_page(number: u32, ascending: bool) -> u32 {
 fn encode_position(p: &Position) -> String {
     encode_cursor(&serde_json::to_string(p).unwrap_or_default())
 }
+
+/// A suggestion bucket's item in the index table (`suggest:<prefix>`).
+pub fn suggestion_item(prefix: &str, games: &[crate::domain::suggest::Suggestion]) -> Result<Item, ApiError> {
+    Ok(Item::from([
+        ("facet".to_owned(), s(format!("{SUGGEST_FACET}{prefix}"))),
+        ("page".to_owned(), s(SUGGEST_PAGE)),
+        ("games".to_owned(), s(serde_json::to_string(games).map_err(ApiError::internal)?)),
+    ]))
+}
+
+const SUGGEST_FACET: &str = "suggest:";
+const SUGGEST_PAGE: &str = "all";
+/// How long an instance keeps a bucket: the catalog changes only when it is loaded again.
+const SUGGEST_CACHE_SECS: u64 = 300;
+const SUGGEST_CACHE_ENTRIES: usize = 5_000;
+
+/// The suggestion bucket of `prefix` (empty if no name has such a word), from this instance's
+/// cache when it read it in the last five minutes: type-ahead asks for the same few prefixes
+/// again and again.
+pub async fn suggestion_bucket(
+    app: &App,
+    prefix: &str,
+) -> Result<std::sync::Arc<Vec<crate::domain::suggest::Suggestion>>, ApiError> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    use std::time::{Duration, Instant};
+    type Cache = HashMap<String, (Instant, Arc<Vec<crate::domain::suggest::Suggestion>>)>;
+    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some((at, games)) = cache.lock().expect("suggestion cache").get(prefix) {
+        if at.elapsed() < Duration::from_secs(SUGGEST_CACHE_SECS) {
+            return Ok(games.clone());
+        }
+    }
+    let out = app
+        .db
+        .get_item()
+        .table_name(app.table(Table::CATALOG_INDEX)?)
+        .key("facet", s(format!("{SUGGEST_FACET}{prefix}")))
+        .key("page", s(SUGGEST_PAGE))
+        .send()
+        .await?;
+    let games = match out.item.as_ref().and_then(|item| super::get_s(item, "games")) {
+        Some(text) => serde_json::from_str(text).map_err(ApiError::internal)?,
+        None => Vec::new(),
+    };
+    let games = Arc::new(games);
+    let mut cache = cache.lock().expect("suggestion cache");
+    if cache.len() >= SUGGEST_CACHE_ENTRIES {
+        cache.clear();
+    }
+    cache.insert(prefix.to_owned(), (Instant::now(), games.clone()));
+    Ok(games)
+}
