@@ -25,6 +25,11 @@ async fn main() -> anyhow::Result<()> {
     let runs = env_number("COLD_START_RUNS", 20);
     let n = env_number("WARM_REQUESTS", 300);
     println!("{}\n", machine());
+    // `./dev bench store`: the storefront's figures only (type-ahead, a free-game promotion rush).
+    if std::env::var("BENCH").as_deref() == Ok("store") {
+        suggestion_table(s, n).await?;
+        return promotion_rush_table(s, env_number("CLAIMS", 500)).await;
+    }
     cold_start_table(s, runs).await?;
     let latencies = warm_latency_table(s, n).await?;
     cost_table(s, &latencies).await
@@ -381,4 +386,85 @@ fn machine() -> String {
         "Machine: {cpu}, {cores} cores, {:.0} GiB RAM; DynamoDB Local (in-memory) on the same machine.",
         mem as f64 / 1048576.0
     )
+}
+
+/// Type-ahead: each request is one key press of a player typing a name, through the local API.
+async fn suggestion_table(s: &'static Stack, n: usize) -> anyhow::Result<()> {
+    let names = ["portal 2", "counter strike", "half life", "the witcher", "stardew valley", "dark souls", "terraria"];
+    let typed: Vec<String> =
+        names.iter().flat_map(|name| (1..=name.len()).map(move |i| name[..i].trim_end().to_owned())).collect();
+    let typed = &typed;
+    println!("\n### Search as players type (`GET /store/search/suggest`, {n} requests after 10 warm-up)\n");
+    println!("| request | p50 ms | p99 ms |");
+    println!("|---|---:|---:|");
+    let (p50, p99) = warm_latency(n, |i| async move {
+        let q = typed[i % typed.len()].replace(' ', "+");
+        let r = s.get(&format!("/store/search/suggest?q={q}"), None).await;
+        anyhow::ensure!(r.status == 200, "suggest failed: {:?}", r.body);
+        Ok(())
+    })
+    .await?;
+    println!("| one key at a time: {} names, {} distinct queries | {p50:.2} | {p99:.2} |", names.len(), typed.len());
+    // Every request a new three-letter prefix: each one's bucket is read from DynamoDB once.
+    let prefixes: Vec<String> =
+        (b'a'..=b'z').flat_map(|a| (b'a'..=b'z').map(move |b| format!("{}{}e", a as char, b as char))).collect();
+    let prefixes = &prefixes;
+    let (p50, p99) = warm_latency(n.min(prefixes.len() - 10), |i| async move {
+        let r = s.get(&format!("/store/search/suggest?q={}", prefixes[i]), None).await;
+        anyhow::ensure!(r.status == 200, "suggest failed: {:?}", r.body);
+        Ok(())
+    })
+    .await?;
+    println!("| a new three-letter prefix each time (uncached buckets) | {p50:.2} | {p99:.2} |");
+    Ok(())
+}
+
+/// A free-game promotion's rush: `claims` players claim a paid game made free, all at once.
+async fn promotion_rush_table(s: &'static Stack, claims: usize) -> anyhow::Result<()> {
+    use futures::stream::{self, StreamExt};
+    // GALAK-Z (GBP 15.49), made free for an hour by its publisher.
+    let game = 300580u64;
+    let dev = s.developer_of("17-BIT").await;
+    let until = platform::clock::rfc3339(platform::clock::now_secs() + 3600);
+    let sale = s
+        .post(&format!("/developer/games/{game}/sales"), Some(&dev.token), &json!({ "percent": 100, "endsAt": until }))
+        .await;
+    anyhow::ensure!(sale.status == 201, "the promotion failed: {:?}", sale.body);
+    let started = Instant::now();
+    let players: Vec<Player> = stream::iter(0..claims).map(|_| s.new_player()).buffer_unordered(32).collect().await;
+    let registered = started.elapsed();
+    let started = Instant::now();
+    let answers = futures::future::join_all(players.iter().map(|p| async move {
+        let sent = Instant::now();
+        let r = p.purchase(s, game).await;
+        (r.status.as_u16(), r.body["priceGems"].as_u64(), sent.elapsed().as_secs_f64() * 1000.0)
+    }))
+    .await;
+    let wall = started.elapsed();
+    let errors = answers.iter().filter(|(status, price, _)| *status != 200 || *price != Some(0)).count();
+    let mut millis: Vec<f64> = answers.iter().map(|(_, _, ms)| *ms).collect();
+    millis.sort_by(f64::total_cmp);
+    let owned: Vec<usize> = stream::iter(&players)
+        .map(|p| async move {
+            let library = p.all_pages(s, "/library", "games").await;
+            library.iter().filter(|g| g["gameId"] == game).count()
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    let once = owned.iter().filter(|n| **n == 1).count();
+    println!(
+        "\n### A free-game promotion's rush ({claims} players claim at once; players registered in {:.0} s)\n",
+        registered.as_secs_f64()
+    );
+    println!("| claims | errors | wall s | p50 ms | p99 ms | players owning it exactly once |");
+    println!("|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| {claims} | {errors} | {:.1} | {:.0} | {:.0} | {once} |",
+        wall.as_secs_f64(),
+        percentile(&millis, 50.0),
+        percentile(&millis, 99.0)
+    );
+    anyhow::ensure!(errors == 0 && once == claims, "the rush lost or duplicated claims");
+    Ok(())
 }
