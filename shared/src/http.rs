@@ -113,6 +113,13 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     Ok(value)
 }
 
+/// An RFC 3339 time from a request field, as epoch seconds; a 400 naming `field` otherwise.
+pub fn time_field(field: &'static str, raw: &str) -> Result<u64, ApiError> {
+    time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp().max(0) as u64)
+        .map_err(|_| ApiError::validation(field, "an RFC 3339 time, e.g. 2026-11-27T18:00:00Z"))
+}
+
 /// `json_body` for a body that may be left out: no body (or a blank one) is `T::default()`.
 pub fn optional_json_body<T: DeserializeOwned + Default>(req: &Request) -> Result<T, ApiError> {
     let blank = match req.body() {

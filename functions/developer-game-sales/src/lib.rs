@@ -7,12 +7,11 @@
 
 use lambda_http::Request;
 use platform::domain::pricing::{self, Sale};
-use platform::http::{game_id_param, json_body, json_response, HttpResult};
+use platform::http::{game_id_param, json_body, json_response, time_field, HttpResult};
 use platform::store::catalog;
-use platform::{flows, ApiError, App};
+use platform::{flows, App};
 use serde::Deserialize;
 use serde_json::json;
-use time::format_description::well_known::Rfc3339;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -22,19 +21,13 @@ struct NewSale {
     ends_at: String,
 }
 
-fn epoch(field: &'static str, raw: &str) -> Result<u64, ApiError> {
-    time::OffsetDateTime::parse(raw, &Rfc3339)
-        .map(|t| t.unix_timestamp().max(0) as u64)
-        .map_err(|_| ApiError::validation(field, "an RFC 3339 time, e.g. 2026-11-27T18:00:00Z"))
-}
-
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let player = app.authenticate(&req).await?;
     let game_id = game_id_param(&req, "gameId")?;
     let body: NewSale = json_body(&req)?;
     let now = platform::clock::now_secs();
-    let starts_at = body.starts_at.as_deref().map_or(Ok(now), |raw| epoch("startsAt", raw))?;
-    let ends_at = epoch("endsAt", &body.ends_at)?;
+    let starts_at = body.starts_at.as_deref().map_or(Ok(now), |raw| time_field("startsAt", raw))?;
+    let ends_at = time_field("endsAt", &body.ends_at)?;
     pricing::check_sale(body.percent, starts_at, ends_at, now)?;
     let game = catalog::game(app, game_id).await?;
     flows::roles::may_price(app, &player, &game).await?;

@@ -6,12 +6,11 @@
 use lambda_http::Request;
 use platform::domain::checkout::{check_coupon, checked_code, Coupon, CouponKind};
 use platform::domain::roles::Role;
-use platform::http::{json_body, json_response, HttpResult};
+use platform::http::{json_body, json_response, time_field, HttpResult};
 use platform::store::{catalog, coupons};
 use platform::{flows, ApiError, App};
 use serde::Deserialize;
 use serde_json::json;
-use time::format_description::well_known::Rfc3339;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -30,12 +29,6 @@ struct NewCoupon {
     max_uses: u64,
 }
 
-fn epoch(field: &'static str, raw: &str) -> Result<u64, ApiError> {
-    time::OffsetDateTime::parse(raw, &Rfc3339)
-        .map(|t| t.unix_timestamp().max(0) as u64)
-        .map_err(|_| ApiError::validation(field, "an RFC 3339 time, e.g. 2026-12-31T23:59:59Z"))
-}
-
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let player = app.authenticate(&req).await?;
     let body: NewCoupon = json_body(&req)?;
@@ -46,8 +39,8 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         kind: body.kind,
         value: body.value,
         min_spend_gems: body.min_spend_gems,
-        starts_at: body.starts_at.as_deref().map_or(Ok(now), |raw| epoch("startsAt", raw))?,
-        ends_at: epoch("endsAt", &body.ends_at)?,
+        starts_at: body.starts_at.as_deref().map_or(Ok(now), |raw| time_field("startsAt", raw))?,
+        ends_at: time_field("endsAt", &body.ends_at)?,
         game_ids: body.game_ids,
         genres: body.genres.iter().map(|g| g.trim().to_owned()).filter(|g| !g.is_empty()).collect(),
         max_uses: body.max_uses,
