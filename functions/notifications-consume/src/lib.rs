@@ -7,9 +7,13 @@
 //! their target price reached), keyed by the event's id, so a redelivered event adds none.
 
 use aws_lambda_events::sqs::SqsMessage;
+use futures::StreamExt;
 use platform::store::{connections, notifications, wallet, wishlist};
 use platform::{queue, sockets, ApiError, App};
 use serde_json::json;
+
+/// Wishlisters told at once while fanning out a sale.
+const FAN_OUT: usize = 16;
 
 /// Events that move a player's gems.
 const MONEY_EVENTS: [&str; 4] = ["CurrencyPurchased", "PullCompleted", "GamePurchased", "GameRefunded"];
@@ -42,14 +46,22 @@ async fn alert_wishlisters(app: &App, detail: &serde_json::Value) -> Result<(), 
     let (mut alerted, mut start) = (0, None);
     loop {
         let (wishes, next) = wishlist::of_game(app, game_id, start).await?;
-        for wish in &wishes {
-            let title = notifications::wishlist_alert(detail, wish.target_price_gems)
-                .ok_or_else(|| ApiError::internal("GameDiscounted without name, price or percent"))?;
-            let stored = notifications::store_for(app, &wish.user_id, "GameDiscounted", detail, &title).await?;
-            if stored.new {
-                alerted += 1;
-                announce(app, &stored, false, "GameDiscounted").await;
-            }
+        // A page's players are told concurrently: a popular game's alert must fit the timeout.
+        let told: Vec<Result<bool, ApiError>> = futures::stream::iter(wishes)
+            .map(|wish| async move {
+                let title = notifications::wishlist_alert(detail, wish.target_price_gems)
+                    .ok_or_else(|| ApiError::internal("GameDiscounted without name, price or percent"))?;
+                let stored = notifications::store_for(app, &wish.user_id, "GameDiscounted", detail, &title).await?;
+                if stored.new {
+                    announce(app, &stored, false, "GameDiscounted").await;
+                }
+                Ok(stored.new)
+            })
+            .buffer_unordered(FAN_OUT)
+            .collect()
+            .await;
+        for new in told {
+            alerted += usize::from(new?);
         }
         match next {
             Some(key) => start = Some(key),

@@ -122,6 +122,11 @@ pub fn coupon_shares(coupon: &Coupon, games: &[Priced], now: u64) -> Result<Vec<
         CouponKind::Percent => (base * coupon.value + 50) / 100,
         CouponKind::Fixed => coupon.value.min(base),
     };
+    // A use that takes nothing off would spend the player's one use (and one of the cap) for
+    // nothing.
+    if discount == 0 {
+        return refuse("coupon_not_applicable", format!("coupon {} takes nothing off this cart", coupon.code));
+    }
     // Each share rounded down, then the gems left over go to the largest remainders.
     let mut shares: Vec<(usize, u64, u64)> = games
         .iter()
@@ -173,6 +178,13 @@ mod tests {
         let odd = [game(1, 1, "A"), game(2, 1, "A"), game(3, 1, "A")];
         let shares = coupon_shares(&coupon(CouponKind::Fixed, 2), &odd, 50).unwrap();
         assert_eq!(shares, vec![1, 1, 0], "leftover gems to the largest remainders, then the first");
+    }
+
+    #[test]
+    fn a_coupon_that_takes_nothing_off_is_not_applied() {
+        let games = [game(1, 10, "Action")];
+        let err = coupon_shares(&coupon(CouponKind::Percent, 1), &games, 50).unwrap_err();
+        assert_eq!(err.code(), "coupon_not_applicable", "1 % of 10 gems rounds to nothing");
     }
 
     #[test]

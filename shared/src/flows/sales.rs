@@ -70,9 +70,15 @@ pub async fn schedule(app: &App, game: &Game, sale: Sale, now: u64) -> Result<Ve
 pub async fn announce_started(app: &App, now: u64) -> Result<usize, ApiError> {
     let due = prices::with_due_announcements(app, now).await?;
     for (game_id, read) in &due {
-        let game = crate::store::catalog::game(app, *game_id).await?;
+        // One game that fails must not hold back the others: it is tried again next minute.
         // Moved meanwhile (a new sale, or another sweep announced it): the next sweep sees it.
-        save(app, &game, read, read.sales.clone(), now).await?;
+        let announced = async {
+            let game = crate::store::catalog::game(app, *game_id).await?;
+            save(app, &game, read, read.sales.clone(), now).await
+        };
+        if let Err(error) = announced.await {
+            tracing::error!(game_id, ?error, "a started sale was not announced; the next sweep retries");
+        }
     }
     Ok(due.len())
 }
