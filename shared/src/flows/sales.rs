@@ -14,8 +14,15 @@ use crate::store::prices::{self, Sales};
 use serde_json::json;
 
 /// Saves `sales` over the `read` ones, announcing every sale that has started and was not yet
-/// announced, in one transaction. `Ok(false)`: the sales moved since the read (read again).
-pub async fn save(app: &App, game: &Game, read: &Sales, mut sales: Vec<Sale>, now: u64) -> Result<bool, ApiError> {
+/// announced, in one transaction. Returns the sales as saved; `None`: they moved since the read
+/// (read again).
+pub async fn save(
+    app: &App,
+    game: &Game,
+    read: &Sales,
+    mut sales: Vec<Sale>,
+    now: u64,
+) -> Result<Option<Vec<Sale>>, ApiError> {
     let mut tx = Transaction::new();
     for sale in sales.iter_mut().filter(|sale| sale.due_for_announcement(now)) {
         sale.announced = true;
@@ -36,8 +43,8 @@ pub async fn save(app: &App, game: &Game, read: &Sales, mut sales: Vec<Sale>, no
     }
     tx.add(Step::SalesChange, prices::put_sales(app, game.game_id, read, &sales)?);
     match tx.commit(&app.db).await {
-        Ok(()) => Ok(true),
-        Err(Verdict::Refused(ApiError::Conflict { code: RELATION_MOVED, .. })) => Ok(false),
+        Ok(()) => Ok(Some(sales)),
+        Err(Verdict::Refused(ApiError::Conflict { code: RELATION_MOVED, .. })) => Ok(None),
         Err(other) => Err(other.into()),
     }
 }
@@ -59,8 +66,8 @@ pub async fn schedule(app: &App, game: &Game, sale: Sale, now: u64) -> Result<Ve
             });
         }
         sales.push(sale.clone());
-        if save(app, game, &read, sales.clone(), now).await? {
-            return Ok(prices::read(app, game.game_id).await?.sales);
+        if let Some(saved) = save(app, game, &read, sales, now).await? {
+            return Ok(saved);
         }
     }
     Err(ApiError::Unavailable("the game's prices kept changing; try again".into()))
@@ -74,7 +81,7 @@ pub async fn announce_started(app: &App, now: u64) -> Result<usize, ApiError> {
         // Moved meanwhile (a new sale, or another sweep announced it): the next sweep sees it.
         let announced = async {
             let game = crate::store::catalog::game(app, *game_id).await?;
-            save(app, &game, read, read.sales.clone(), now).await
+            save(app, &game, read, read.sales.clone(), now).await.map(|_| ())
         };
         if let Err(error) = announced.await {
             tracing::error!(game_id, ?error, "a started sale was not announced; the next sweep retries");

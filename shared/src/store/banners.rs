@@ -39,19 +39,12 @@ pub const CACHE_SECS: u64 = 10;
 
 /// The banner, from this instance's cache if it read it less than `CACHE_SECS` ago.
 pub async fn get_cached(app: &App, banner_id: &str) -> Result<Banner, ApiError> {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    use std::time::{Duration, Instant};
-    static CACHE: OnceLock<Mutex<HashMap<String, (Instant, Banner)>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let fresh = |at: &Instant| at.elapsed() < Duration::from_secs(CACHE_SECS);
-    if let Some((at, banner)) = cache.lock().expect("banner cache").get(banner_id) {
-        if fresh(at) {
-            return Ok(banner.clone());
-        }
+    static CACHE: super::cache::TtlCache<Banner> = super::cache::TtlCache::new(CACHE_SECS, 1_000);
+    if let Some(banner) = CACHE.get(banner_id) {
+        return Ok(banner);
     }
     let banner = get(app, banner_id).await?;
-    cache.lock().expect("banner cache").insert(banner_id.to_owned(), (Instant::now(), banner.clone()));
+    CACHE.put(banner_id, banner.clone());
     Ok(banner)
 }
 

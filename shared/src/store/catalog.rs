@@ -236,16 +236,11 @@ pub async fn suggestion_bucket(
     app: &App,
     prefix: &str,
 ) -> Result<std::sync::Arc<Vec<crate::domain::suggest::Suggestion>>, ApiError> {
-    use std::collections::HashMap;
-    use std::sync::{Arc, Mutex, OnceLock};
-    use std::time::{Duration, Instant};
-    type Cache = HashMap<String, (Instant, Arc<Vec<crate::domain::suggest::Suggestion>>)>;
-    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some((at, games)) = cache.lock().expect("suggestion cache").get(prefix) {
-        if at.elapsed() < Duration::from_secs(SUGGEST_CACHE_SECS) {
-            return Ok(games.clone());
-        }
+    use std::sync::Arc;
+    static CACHE: super::cache::TtlCache<Arc<Vec<crate::domain::suggest::Suggestion>>> =
+        super::cache::TtlCache::new(SUGGEST_CACHE_SECS, SUGGEST_CACHE_ENTRIES);
+    if let Some(games) = CACHE.get(prefix) {
+        return Ok(games);
     }
     let out = app
         .db
@@ -260,10 +255,6 @@ pub async fn suggestion_bucket(
         None => Vec::new(),
     };
     let games = Arc::new(games);
-    let mut cache = cache.lock().expect("suggestion cache");
-    if cache.len() >= SUGGEST_CACHE_ENTRIES {
-        cache.clear();
-    }
-    cache.insert(prefix.to_owned(), (Instant::now(), games.clone()));
+    CACHE.put(prefix, games.clone());
     Ok(games)
 }
