@@ -1,15 +1,17 @@
 //! Buying gems: the payment-provider port, the sandbox provider, and the purchase flow.
 //!
-//! Flow: claim the Idempotency-Key (pending; a request without a key gets a fresh one, so it is
-//! just as crash-safe) -> charge the provider with a key derived from ours and the request ->
+//! Flow: price the gems in the player's region (`domain::regions`: currency, tax within) -> claim
+//! the Idempotency-Key with that quote (pending; a request without a key gets a fresh one, so it
+//! is just as crash-safe) -> charge the provider with a key derived from ours and the request ->
 //! one money-flow transaction credits the wallet, writes the ledger entry, records the charge as
-//! credited and completes the claim with the response. If the function dies after the charge,
-//! the claim stays pending; a client retry or the reconciler looks the charge up with the same
-//! provider key and credits it, once.
+//! credited (with its receipt) and completes the claim with the response. If the function dies
+//! after the charge, the claim stays pending; a client retry or the reconciler looks the charge up
+//! with the same provider key and credits it, once, against the quote the claim kept.
 
 use crate::app::{App, Table};
 use crate::domain::minors;
 use crate::domain::money::{self, LedgerKind};
+use crate::domain::regions::{self, GemPrice};
 use crate::error::ApiError;
 use crate::flows::{Idempotency, MoneyFlow, Step, WalletChange};
 use crate::outbox;
@@ -24,8 +26,15 @@ const BALANCE_FIELD: &str = "newBalance";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChargeOutcome {
-    Succeeded { charge_id: String, amount_pence: u64 },
-    Declined { reason: String },
+    /// `amount_minor` in the minor unit of `currency` (pence, cents, yen).
+    Succeeded {
+        charge_id: String,
+        amount_minor: u64,
+        currency: String,
+    },
+    Declined {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +45,8 @@ pub trait PaymentProvider: Send + Sync {
     fn charge(
         &self,
         key: &str,
-        amount_pence: u64,
+        amount_minor: u64,
+        currency: &str,
         method: &str,
     ) -> impl Future<Output = Result<ChargeOutcome, TransientFailure>> + Send;
     /// The outcome of an earlier charge with this key, if the provider saw one.
@@ -75,7 +85,13 @@ impl SandboxProvider<'_> {
 }
 
 impl PaymentProvider for SandboxProvider<'_> {
-    async fn charge(&self, key: &str, amount_pence: u64, method: &str) -> Result<ChargeOutcome, TransientFailure> {
+    async fn charge(
+        &self,
+        key: &str,
+        amount_minor: u64,
+        currency: &str,
+        method: &str,
+    ) -> Result<ChargeOutcome, TransientFailure> {
         if let Some(earlier) = self.lookup(key).await? {
             return Ok(earlier);
         }
@@ -89,7 +105,11 @@ impl PaymentProvider for SandboxProvider<'_> {
         let outcome = match method {
             "tok_declined" => ChargeOutcome::Declined { reason: "card_declined".into() },
             "tok_insufficient_funds" => ChargeOutcome::Declined { reason: "insufficient_funds".into() },
-            _ => ChargeOutcome::Succeeded { charge_id: format!("ch_{}", uuid::Uuid::new_v4().simple()), amount_pence },
+            _ => ChargeOutcome::Succeeded {
+                charge_id: format!("ch_{}", uuid::Uuid::new_v4().simple()),
+                amount_minor,
+                currency: currency.into(),
+            },
         };
         let (status, charge_id, reason) = match &outcome {
             ChargeOutcome::Succeeded { charge_id, .. } => ("succeeded", charge_id.as_str(), ""),
@@ -105,7 +125,8 @@ impl PaymentProvider for SandboxProvider<'_> {
             .item("status", s(status))
             .item("chargeId", s(charge_id))
             .item("reason", s(reason))
-            .item("amountPence", n(amount_pence))
+            .item("amountMinor", n(amount_minor))
+            .item("currency", s(currency))
             .condition_expression("attribute_not_exists(#k)")
             .expression_attribute_names("#k", "key")
             .send()
@@ -130,7 +151,8 @@ impl PaymentProvider for SandboxProvider<'_> {
         Ok(out.item.map(|item| match get_s(&item, "status") {
             Some("succeeded") => ChargeOutcome::Succeeded {
                 charge_id: get_s(&item, "chargeId").unwrap_or_default().into(),
-                amount_pence: get_n(&item, "amountPence").unwrap_or_default(),
+                amount_minor: get_n(&item, "amountMinor").unwrap_or_default(),
+                currency: get_s(&item, "currency").unwrap_or_default().into(),
             },
             _ => ChargeOutcome::Declined { reason: get_s(&item, "reason").unwrap_or_default().into() },
         }))
@@ -163,6 +185,37 @@ impl GemPurchase {
     pub fn request_json(&self) -> Value {
         json!({ "amount": self.gems, "paymentMethod": self.payment_method })
     }
+
+    /// The receipt of these gems at `price`, before the charge (its id is added on credit).
+    pub fn quote(&self, user_id: &str, price: &GemPrice) -> Value {
+        let tax =
+            |minor: u64| regions::major_units(minor, regions::by_code(price.region).map_or(2, |r| r.minor_digits));
+        json!({
+            "buyer": { "userId": user_id },
+            "seller": { "name": crate::store::orders::MERCHANT, "role": "merchant of record" },
+            "country": price.country,
+            "priceRegion": price.region,
+            "currency": price.currency,
+            "lines": [{ "description": format!("{} gems", self.gems), "gems": self.gems, "total": price.total }],
+            "paymentMethod": self.payment_method,
+            "total": price.total,
+            "totalMinor": price.total_minor,
+            "tax": {
+                "name": price.tax_name,
+                "rateBasisPoints": price.tax_rate_basis_points,
+                "included": true,
+                "amount": tax(price.tax_minor),
+                "amountMinor": price.tax_minor,
+            },
+            "net": tax(price.net_minor),
+            "netMinor": price.net_minor,
+        })
+    }
+}
+
+/// What a quote charges: its total in the minor unit and its currency.
+fn quoted_charge(quote: &Value) -> (u64, &str) {
+    (quote["totalMinor"].as_u64().unwrap_or(0), quote["currency"].as_str().unwrap_or(""))
 }
 
 const CHARGE_ATTEMPTS: u32 = 3;
@@ -179,27 +232,31 @@ pub async fn buy_gems<P: PaymentProvider>(
     let request = purchase.request_json();
     let key = key.map_or_else(|| format!("auto-{}", uuid::Uuid::new_v4()), str::to_owned);
     let guard = idempotency::Guard::new(user_id, OPERATION, &key, &request);
-    let (claim, seen, profile) = tokio::join!(
-        idempotency::claim(app, &guard, OPERATION, user_id, &request),
-        wallet::read(app, user_id),
-        store::accounts::profile(app, user_id)
-    );
+    // The quote (the regional price) is kept with the claim, so whoever completes the purchase
+    // checks the charge against it; the key's hash is of the client's request alone.
+    let profile = store::accounts::profile(app, user_id).await?.map(|(_, profile)| profile);
+    let country = profile.as_ref().and_then(|p| p.country.as_deref());
+    let quote = purchase.quote(user_id, &regions::gem_price(purchase.gems, country));
+    let mut claimed = request.clone();
+    claimed["quote"] = quote.clone();
+    let (claim, seen) =
+        tokio::join!(idempotency::claim(app, &guard, OPERATION, user_id, &claimed), wallet::read(app, user_id));
     if let Err(existing) = claim? {
         return existing.replay(&guard);
     }
     let seen = seen?;
-    let birth_date = profile?.and_then(|(_, profile)| profile.birth_date);
+    let birth_date = profile.and_then(|profile| profile.birth_date);
     if let Err(refused) = reserve_allowance(app, user_id, &guard, birth_date.as_deref(), purchase.gems).await {
         idempotency::forget(app, &guard.record_key).await?;
         return Err(refused);
     }
-    let price = money::price_in_pence(purchase.gems);
+    let (price, currency) = quoted_charge(&quote);
     let mut last_failure = String::new();
     for attempt in 0..CHARGE_ATTEMPTS {
-        match provider.charge(&guard.external_key(), price, &purchase.payment_method).await {
-            Ok(ChargeOutcome::Succeeded { charge_id, amount_pence }) => {
-                check_charged(&charge_id, amount_pence, price)?;
-                return credit_charge(app, &guard, user_id, purchase.gems, &charge_id, seen).await;
+        match provider.charge(&guard.external_key(), price, currency, &purchase.payment_method).await {
+            Ok(ChargeOutcome::Succeeded { charge_id, amount_minor, currency: charged_in }) => {
+                check_charged(&charge_id, (amount_minor, &charged_in), (price, currency))?;
+                return credit_charge(app, &guard, user_id, purchase.gems, &charge_id, &quote, seen).await;
             }
             Ok(ChargeOutcome::Declined { reason }) => {
                 store::spending::release(app, user_id, &guard).await?;
@@ -247,23 +304,29 @@ async fn reserve_allowance(
 }
 
 /// A charge is credited only for what it charged: a mismatch is left pending for an operator.
-fn check_charged(charge_id: &str, charged: u64, expected: u64) -> Result<(), ApiError> {
+fn check_charged(charge_id: &str, charged: (u64, &str), expected: (u64, &str)) -> Result<(), ApiError> {
     if charged != expected {
-        return Err(ApiError::internal(format!("charge {charge_id} was for {charged} pence, not {expected}")));
+        return Err(ApiError::internal(format!("charge {charge_id} was for {charged:?}, not {expected:?}")));
     }
     Ok(())
 }
 
 /// Credits a successful charge through the money flow: wallet, ledger entry, the charge recorded
-/// as credited, the claim completed with the response, and the event, in one transaction.
+/// as credited with its receipt (the `quote` completed), the claim completed with the response,
+/// and the event, in one transaction.
 pub async fn credit_charge(
     app: &App,
     guard: &idempotency::Guard,
     user_id: &str,
     gems: u64,
     charge_id: &str,
+    quote: &Value,
     seen: Option<i64>,
 ) -> Result<Value, ApiError> {
+    let mut receipt = quote.clone();
+    receipt["receiptId"] = json!(format!("R-{charge_id}"));
+    receipt["chargeId"] = json!(charge_id);
+    receipt["issuedAt"] = json!(crate::clock::now_rfc3339());
     let flow = MoneyFlow {
         app,
         user_id,
@@ -275,9 +338,14 @@ pub async fn credit_charge(
         let purchased =
             outbox::Entry::event("CurrencyPurchased", user_id, json!({ "amount": gems, "chargeId": charge_id }));
         tx.add(Step::LedgerEntry, store::ledger::entry(app, user_id, LedgerKind::CurrencyPurchase, gems, charge_id)?);
-        tx.add(Step::ChargeCredited, idempotency::charge_once(app, charge_id, user_id)?);
+        tx.add(Step::ChargeCredited, idempotency::charge_once(app, charge_id, user_id, &receipt)?);
         tx.add(Step::OutboxEntry, purchased.put(app)?);
-        Ok(json!({ "message": "Currency purchased successfully", "amount": gems, "chargeId": charge_id }))
+        Ok(json!({
+            "message": "Currency purchased successfully",
+            "amount": gems,
+            "chargeId": charge_id,
+            "receipt": receipt,
+        }))
     })
     .await
 }
@@ -299,11 +367,18 @@ pub async fn reconcile<P: PaymentProvider>(app: &App, provider: &P) -> Result<us
             continue;
         }
         match provider.lookup(&guard.external_key()).await.map_err(|e| ApiError::Unavailable(e.0))? {
-            Some(ChargeOutcome::Succeeded { charge_id, amount_pence }) => {
+            Some(ChargeOutcome::Succeeded { charge_id, amount_minor, currency }) => {
                 let gems = request["amount"].as_u64().ok_or_else(|| ApiError::internal("claim has no amount"))?;
-                check_charged(&charge_id, amount_pence, money::price_in_pence(gems))?;
+                let method = request["paymentMethod"].as_str().unwrap_or_default();
+                // A claim from before regional prices holds no quote: it was priced at home.
+                let quote = match request.get("quote") {
+                    Some(quote) => quote.clone(),
+                    None => GemPurchase { gems, payment_method: method.into() }
+                        .quote(user_id, &regions::gem_price(gems, None)),
+                };
+                check_charged(&charge_id, (amount_minor, &currency), quoted_charge(&quote))?;
                 let seen = wallet::read(app, user_id).await?;
-                credit_charge(app, &guard, user_id, gems, &charge_id, seen).await?;
+                credit_charge(app, &guard, user_id, gems, &charge_id, &quote, seen).await?;
                 credited += 1;
             }
             _ => {

@@ -23,6 +23,7 @@ mod money;
 mod pity;
 mod profiles;
 mod refunds;
+mod regional;
 mod roles;
 mod round_trips;
 mod sales;

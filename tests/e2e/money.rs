@@ -162,7 +162,7 @@ async fn a_charge_whose_function_died_is_credited_once_by_the_reconciler() {
         .await
         .unwrap()
         .unwrap();
-    let outcome = SandboxProvider { app: &app }.charge(&guard.external_key(), 1234, "tok_visa").await.unwrap();
+    let outcome = SandboxProvider { app: &app }.charge(&guard.external_key(), 1234, "GBP", "tok_visa").await.unwrap();
     assert!(matches!(outcome, platform::payments::ChargeOutcome::Succeeded { .. }));
     // ... and here the invocation died. Its lock runs out:
     app.db

@@ -1,10 +1,11 @@
 //! `GET /store/games/{id}`: one game with everything the catalog knows of it, and its price now
-//! (the list price less a running sale, with the sale's end and the prior 30 days' lowest price).
+//! (the list price less a running sale, with the sale's end and the prior 30 days' lowest price)
+//! in the signed-in player's price region, or `country`'s for anyone signed out.
 
 use lambda_http::Request;
 use platform::http::{json_response, path_param, HttpResult};
 use platform::store::prices;
-use platform::{store, ApiError, App};
+use platform::{flows, store, ApiError, App};
 
 pub async fn handle(req: Request, app: &App) -> HttpResult {
     let id = path_param(&req, "id")?;
@@ -16,7 +17,11 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         }
         Err(_) => return Err(ApiError::validation("id", "a game id is a whole number")),
     };
-    let (game, sales) = tokio::try_join!(store::catalog::game(app, game_id), prices::read(app, game_id))?;
-    let shown = platform::domain::pricing::shown(game.price_gems, &sales.sales, platform::clock::now_secs());
+    let (game, sales, region) = tokio::try_join!(
+        store::catalog::game(app, game_id),
+        prices::read(app, game_id),
+        flows::region::of_request(app, &req)
+    )?;
+    let shown = sales.shown(game.price_gems, region, platform::clock::now_secs());
     json_response(200, &prices::priced(serde_json::json!(game), &shown))
 }

@@ -17,6 +17,7 @@ pub mod pity;
 pub mod presence;
 pub mod pricing;
 pub mod profile;
+pub mod regions;
 pub mod revenue;
 pub mod roles;
 pub mod second_factor;

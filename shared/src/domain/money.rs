@@ -20,11 +20,6 @@ pub fn purchase_amount(amount: i64) -> Result<u64, ApiError> {
     Ok(amount as u64)
 }
 
-/// What the payment provider charges for `gems`, in pence.
-pub fn price_in_pence(gems: u64) -> u64 {
-    gems
-}
-
 /// A ledger entry's signed effect on the balance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LedgerKind {

@@ -99,6 +99,9 @@ pub struct Shown {
     /// While a sale runs: the lowest price of the 30 days before it started.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lowest_price_30_days_gems: Option<u64>,
+    /// The price region the list price is of (`domain::regions`), once one is applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_region: Option<&'static str>,
 }
 
 /// What a player is shown at `now`.
@@ -110,6 +113,7 @@ pub fn shown(list: u64, sales: &[Sale], now: u64) -> Shown {
             discount_percent: 0,
             sale_ends_at: None,
             lowest_price_30_days_gems: None,
+            price_region: None,
         },
         Some(sale) => Shown {
             price_gems: discounted(list, sale.percent),
@@ -117,6 +121,7 @@ pub fn shown(list: u64, sales: &[Sale], now: u64) -> Shown {
             discount_percent: sale.percent,
             sale_ends_at: Some(crate::clock::rfc3339(sale.ends_at)),
             lowest_price_30_days_gems: Some(lowest_before(list, sales, sale.starts_at)),
+            price_region: None,
         },
     }
 }

@@ -13,6 +13,7 @@ pub mod profile;
 pub mod pull;
 pub mod purchase;
 pub mod refund;
+pub mod region;
 pub mod registration;
 pub mod roles;
 pub mod sales;

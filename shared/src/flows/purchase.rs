@@ -10,7 +10,8 @@ use crate::app::App;
 use crate::domain::catalog::Game;
 use crate::domain::checkout::{coupon_shares, Coupon, Priced};
 use crate::domain::money::LedgerKind;
-use crate::domain::{pricing, revenue};
+use crate::domain::regions::Region;
+use crate::domain::revenue;
 use crate::error::ApiError;
 use crate::outbox;
 use crate::store::orders::{self, LibraryEntry, Order, OrderLine, COMPLETED};
@@ -29,16 +30,25 @@ pub struct Pick {
     pub sales: Sales,
 }
 
-/// The lines of buying `picks` now with `coupon`: each game's list price, its price after the
-/// running sale, its share of the coupon and what is paid for it. Fees are not known yet (0).
-pub fn price_lines(picks: &[Pick], coupon: Option<&Coupon>, now: u64) -> Result<Vec<OrderLine>, ApiError> {
+/// The lines of buying `picks` now in `region` with `coupon`: each game's regional list price,
+/// its price after the running sale, its share of the coupon and what is paid for it. Fees are
+/// not known yet (0).
+pub fn price_lines(
+    picks: &[Pick],
+    coupon: Option<&Coupon>,
+    region: &Region,
+    now: u64,
+) -> Result<Vec<OrderLine>, ApiError> {
     let priced: Vec<Priced> = picks
         .iter()
-        .map(|p| Priced {
-            game_id: p.game.game_id,
-            genres: p.game.genres.clone(),
-            list_price_gems: p.game.price_gems,
-            price_gems: pricing::shown(p.game.price_gems, &p.sales.sales, now).price_gems,
+        .map(|p| {
+            let shown = p.sales.shown(p.game.price_gems, region, now);
+            Priced {
+                game_id: p.game.game_id,
+                genres: p.game.genres.clone(),
+                list_price_gems: shown.list_price_gems,
+                price_gems: shown.price_gems,
+            }
         })
         .collect();
     let shares = match coupon {
@@ -107,6 +117,8 @@ pub struct Basket<'a> {
     pub coupon_code: Option<String>,
     /// The games are in the player's cart and leave it.
     pub from_cart: bool,
+    /// The price region the lines were priced in.
+    pub region: &'a Region,
 }
 
 /// Buys the basket for the player whose balance was read as `seen`; `respond` makes the answer
@@ -131,7 +143,8 @@ where
         balance_field: "newBalance",
     };
     flow.run(seen, |tx| {
-        let order = Order::new(user_id, basket.lines.clone(), basket.coupon_code.clone());
+        let mut order = Order::new(user_id, basket.lines.clone(), basket.coupon_code.clone());
+        order.price_region = Some(basket.region.code.into());
         for (pick, line) in basket.picks.iter().zip(&order.lines) {
             let game_id = pick.game.game_id;
             let owned = LibraryEntry {
@@ -180,21 +193,22 @@ where
     .await
 }
 
-/// `POST /store/purchase`: buys one game at its price now (free games and free-game promotions
-/// are claimed).
+/// `POST /store/purchase`: buys one game at its price now in the player's region (free games and
+/// free-game promotions are claimed).
 pub async fn purchase(
     app: &App,
     user_id: &str,
     key: Option<&str>,
     pick: Pick,
+    region: &Region,
     seen: Option<i64>,
 ) -> Result<Value, ApiError> {
     let guard =
         key.map(|key| idempotency::Guard::new(user_id, OPERATION, key, &json!({ "gameId": pick.game.game_id })));
     let picks = [pick];
-    let mut lines = price_lines(&picks, None, crate::clock::now_secs())?;
+    let mut lines = price_lines(&picks, None, region, crate::clock::now_secs())?;
     add_fees(app, &mut lines).await?;
-    let basket = Basket { picks: &picks, lines, coupon_code: None, from_cart: false };
+    let basket = Basket { picks: &picks, lines, coupon_code: None, from_cart: false, region };
     buy(app, user_id, guard.as_ref(), basket, seen, |order| {
         json!({
             "message": "Purchase successful",
@@ -203,6 +217,7 @@ pub async fn purchase(
             "name": order.name,
             "priceGems": order.price_gems,
             "listPriceGems": order.list_price_gems,
+            "priceRegion": region.code,
         })
     })
     .await
@@ -226,7 +241,11 @@ pub async fn checkout(
             return record.replay(guard);
         }
     }
-    let (picks, seen) = tokio::try_join!(cart_picks(app, user_id), store::wallet::read(app, user_id))?;
+    let (picks, seen, region) = tokio::try_join!(
+        cart_picks(app, user_id),
+        store::wallet::read(app, user_id),
+        super::region::of_player(app, user_id)
+    )?;
     if picks.is_empty() {
         return Err(ApiError::Rule { code: "cart_empty", field: None, detail: "the cart is empty".into() });
     }
@@ -234,7 +253,7 @@ pub async fn checkout(
         Some(code) => Some(coupon(app, code).await?),
         None => None,
     };
-    let mut lines = price_lines(&picks, coupon.as_ref(), crate::clock::now_secs())?;
+    let mut lines = price_lines(&picks, coupon.as_ref(), region, crate::clock::now_secs())?;
     let total: u64 = lines.iter().map(|l| l.paid_gems).sum();
     if total != expected_total {
         return Err(ApiError::Conflict {
@@ -243,7 +262,7 @@ pub async fn checkout(
         });
     }
     add_fees(app, &mut lines).await?;
-    let basket = Basket { picks: &picks, lines, coupon_code: coupon.map(|c| c.code), from_cart: true };
+    let basket = Basket { picks: &picks, lines, coupon_code: coupon.map(|c| c.code), from_cart: true, region };
     buy(app, user_id, guard.as_ref(), basket, seen, |order| {
         json!({
             "message": "Checkout successful",
@@ -252,6 +271,7 @@ pub async fn checkout(
             "couponCode": order.coupon_code,
             "couponGems": order.coupon_gems,
             "totalGems": order.price_gems,
+            "priceRegion": region.code,
         })
     })
     .await

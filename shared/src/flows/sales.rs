@@ -1,7 +1,8 @@
 //! Scheduling sales and announcing them. A sale's start is announced once, with a
 //! `GameDiscounted` event written in the same transaction that marks it announced: at scheduling
 //! when it starts at once, else by `sales-announce` (every minute) once it has started. The
-//! notifications consumer fans the event out to the game's wishlisters.
+//! notifications consumer fans the event out to the game's wishlisters. Developers' regional
+//! prices live beside the sales (one item, one version), so a purchase's check covers both.
 
 use super::transaction::RELATION_MOVED;
 use super::{Step, Transaction, Verdict};
@@ -12,15 +13,17 @@ use crate::error::ApiError;
 use crate::outbox;
 use crate::store::prices::{self, Sales};
 use serde_json::json;
+use std::collections::BTreeMap;
 
-/// Saves `sales` over the `read` ones, announcing every sale that has started and was not yet
-/// announced, in one transaction. Returns the sales as saved; `None`: they moved since the read
-/// (read again).
+/// Saves `sales` and `regional` prices over the `read` ones, announcing every sale that has
+/// started and was not yet announced, in one transaction. Returns the sales as saved; `None`:
+/// they moved since the read (read again).
 pub async fn save(
     app: &App,
     game: &Game,
     read: &Sales,
     mut sales: Vec<Sale>,
+    regional: &BTreeMap<String, u64>,
     now: u64,
 ) -> Result<Option<Vec<Sale>>, ApiError> {
     let mut tx = Transaction::new();
@@ -41,7 +44,7 @@ pub async fn save(
         );
         tx.add(Step::OutboxEntry, started.put(app)?);
     }
-    tx.add(Step::SalesChange, prices::put_sales(app, game.game_id, read, &sales)?);
+    tx.add(Step::SalesChange, prices::put(app, game.game_id, read, &sales, regional)?);
     match tx.commit(&app.db).await {
         Ok(()) => Ok(Some(sales)),
         Err(Verdict::Refused(ApiError::Conflict { code: RELATION_MOVED, .. })) => Ok(None),
@@ -49,11 +52,9 @@ pub async fn save(
     }
 }
 
-/// Adds a sale to the game's sales (keeping those that still matter), retrying when another
-/// change lands between the read and the write. Returns the sales as saved.
+/// Adds a sale to the game's sales (keeping those that still matter). Returns the sales as saved.
 pub async fn schedule(app: &App, game: &Game, sale: Sale, now: u64) -> Result<Vec<Sale>, ApiError> {
-    for _ in 0..5 {
-        let read = prices::read(app, game.game_id).await?;
+    let saved = change(app, game, now, |read| {
         let mut sales = pricing::kept(read.sales.clone(), now);
         if sales.len() >= pricing::MAX_SALES {
             return Err(ApiError::Rule {
@@ -66,8 +67,33 @@ pub async fn schedule(app: &App, game: &Game, sale: Sale, now: u64) -> Result<Ve
             });
         }
         sales.push(sale.clone());
-        if let Some(saved) = save(app, game, &read, sales, now).await? {
-            return Ok(saved);
+        Ok((sales, read.regional.clone()))
+    })
+    .await?;
+    Ok(saved.sales)
+}
+
+/// Replaces the developer's regional prices of a game (an empty map: every region derived again).
+pub async fn set_regional(
+    app: &App,
+    game: &Game,
+    regional: BTreeMap<String, u64>,
+    now: u64,
+) -> Result<Sales, ApiError> {
+    change(app, game, now, |read| Ok((read.sales.clone(), regional.clone()))).await
+}
+
+/// Reads the game's prices, applies `edit` and saves, again when another change lands between the
+/// read and the write. Returns the prices as saved.
+async fn change<F>(app: &App, game: &Game, now: u64, edit: F) -> Result<Sales, ApiError>
+where
+    F: Fn(&Sales) -> Result<(Vec<Sale>, BTreeMap<String, u64>), ApiError>,
+{
+    for _ in 0..5 {
+        let read = prices::read(app, game.game_id).await?;
+        let (sales, regional) = edit(&read)?;
+        if let Some(sales) = save(app, game, &read, sales, &regional, now).await? {
+            return Ok(Sales { version: read.version + 1, sales, regional });
         }
     }
     Err(ApiError::Unavailable("the game's prices kept changing; try again".into()))
@@ -81,7 +107,7 @@ pub async fn announce_started(app: &App, now: u64) -> Result<usize, ApiError> {
         // Moved meanwhile (a new sale, or another sweep announced it): the next sweep sees it.
         let announced = async {
             let game = crate::store::catalog::game(app, *game_id).await?;
-            save(app, &game, read, read.sales.clone(), now).await.map(|_| ())
+            save(app, &game, read, read.sales.clone(), &read.regional, now).await.map(|_| ())
         };
         if let Err(error) = announced.await {
             tracing::error!(game_id, ?error, "a started sale was not announced; the next sweep retries");

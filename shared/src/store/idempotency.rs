@@ -232,17 +232,42 @@ pub fn complete_claim(app: &App, guard: &Guard, response: &serde_json::Value) ->
 
 /// The transaction item that records a provider charge as credited, forever: whatever key or
 /// request it comes with, one charge is credited once.
-pub fn charge_once(app: &App, charge_id: &str, user_id: &str) -> Result<TransactWriteItem, ApiError> {
+pub fn charge_once(
+    app: &App,
+    charge_id: &str,
+    user_id: &str,
+    receipt: &serde_json::Value,
+) -> Result<TransactWriteItem, ApiError> {
     let put = Put::builder()
         .table_name(app.table(Table::IDEMPOTENCY)?)
         .item("key", s(format!("charge#{charge_id}")))
         .item("userId", s(user_id))
+        .item("receipt", s(receipt.to_string()))
         .item("createdAt", n(crate::clock::now_secs()))
         .condition_expression("attribute_not_exists(#k)")
         .expression_attribute_names("#k", "key")
         .build()
         .map_err(ApiError::internal)?;
     Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// The receipt of a credited charge and whose it is (`None`: no such charge was credited).
+pub async fn charge_receipt(app: &App, charge_id: &str) -> Result<Option<(String, serde_json::Value)>, ApiError> {
+    let out = app
+        .db
+        .get_item()
+        .table_name(app.table(Table::IDEMPOTENCY)?)
+        .key("key", s(format!("charge#{charge_id}")))
+        .consistent_read(true)
+        .send()
+        .await?;
+    let Some(item) = out.item else { return Ok(None) };
+    let user_id = get_s(&item, "userId").unwrap_or_default().to_owned();
+    let receipt = match get_s(&item, "receipt") {
+        Some(text) => serde_json::from_str(text).map_err(ApiError::internal)?,
+        None => serde_json::json!({ "chargeId": charge_id }),
+    };
+    Ok(Some((user_id, receipt)))
 }
 
 /// Lets a pending claim be retried at once (the external call failed transiently).

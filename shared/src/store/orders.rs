@@ -7,6 +7,10 @@ use crate::error::ApiError;
 use aws_sdk_dynamodb::types::{Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
+/// Who sells on every receipt: the store is merchant of record (games' publishers are named per
+/// line).
+pub const MERCHANT: &str = "Game Platform Store";
+
 /// An order: one purchase or one checkout of a cart, with a line per game. The top-level game,
 /// name and prices summarise it as seed 002's order listing shows orders (the first game, and
 /// the totals).
@@ -33,6 +37,9 @@ pub struct Order {
     pub coupon_code: Option<String>,
     #[serde(default)]
     pub coupon_gems: u64,
+    /// The price region the order was priced in (`domain::regions`); older orders have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_region: Option<String>,
 }
 
 /// One game of an order.
@@ -83,6 +90,7 @@ impl Order {
             coupon_gems: lines.iter().map(|l| l.coupon_gems).sum(),
             coupon_code,
             lines,
+            price_region: None,
         }
     }
 }

@@ -1,28 +1,52 @@
-//! Prices table: a game's sales (running, scheduled and recent), one item per game that has any,
-//! with a version every change moves. A purchase computes the price from the item it read and
+//! Prices table: a game's sales (running, scheduled and recent) and its developer's regional
+//! prices, one item per game that has any, with a version every change moves. A purchase computes the price from the item it read and
 //! checks at commit that the version is still the one it read, so it charges exactly the price it
 //! computed (a sale scheduled meanwhile refuses it with `price_changed`).
 
 use super::{get_n, get_s, n, s, Item};
 use crate::app::{App, Table};
 use crate::domain::pricing::{self, Sale, Shown};
+use crate::domain::regions::{self, Region};
 use crate::error::ApiError;
 use aws_sdk_dynamodb::types::{ConditionCheck, KeysAndAttributes, Put, TransactWriteItem};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-/// A game's sales as read, with the version they were read at (0: no item yet).
+/// A game's sales and regional prices as read, with the version they were read at (0: no item).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sales {
     pub version: u64,
     pub sales: Vec<Sale>,
+    /// The developer's list prices by region code, in place of the derived ones.
+    pub regional: BTreeMap<String, u64>,
+}
+
+impl Sales {
+    /// The game's list price in `region`: the developer's, else derived from the base price.
+    pub fn list_price(&self, base_gems: u64, region: &Region) -> u64 {
+        self.regional.get(region.code).copied().unwrap_or_else(|| regions::derived_price(base_gems, region))
+    }
+
+    /// What a player of `region` is shown at `now` for a game of this base price.
+    pub fn shown(&self, base_gems: u64, region: &Region, now: u64) -> Shown {
+        let mut shown = pricing::shown(self.list_price(base_gems, region), &self.sales, now);
+        shown.price_region = Some(region.code);
+        shown
+    }
+}
+
+fn json_attr<T: serde::de::DeserializeOwned + Default>(item: &Item, name: &str) -> Result<T, ApiError> {
+    match get_s(item, name) {
+        Some(text) => serde_json::from_str(text).map_err(ApiError::internal),
+        None => Ok(T::default()),
+    }
 }
 
 fn sales_of(item: &Item) -> Result<Sales, ApiError> {
-    let sales = match get_s(item, "sales") {
-        Some(text) => serde_json::from_str(text).map_err(ApiError::internal)?,
-        None => Vec::new(),
-    };
-    Ok(Sales { version: get_n(item, "version").unwrap_or(0), sales })
+    Ok(Sales {
+        version: get_n(item, "version").unwrap_or(0),
+        sales: json_attr(item, "sales")?,
+        regional: json_attr(item, "regional")?,
+    })
 }
 
 /// A game's sales, read strongly consistent (what a purchase charges from).
@@ -38,8 +62,8 @@ pub async fn read(app: &App, game_id: u32) -> Result<Sales, ApiError> {
     out.item.as_ref().map_or(Ok(Sales::default()), sales_of)
 }
 
-/// The sales of each of `game_ids` that has any (a listing page's games, one BatchGetItem).
-pub async fn read_many(app: &App, game_ids: &[u32]) -> Result<HashMap<u32, Vec<Sale>>, ApiError> {
+/// The prices of each of `game_ids` that has any (a listing page's games, one BatchGetItem).
+pub async fn read_many(app: &App, game_ids: &[u32]) -> Result<HashMap<u32, Sales>, ApiError> {
     let mut found = HashMap::new();
     let table = app.table(Table::PRICES)?;
     for chunk in game_ids.chunks(100) {
@@ -51,7 +75,7 @@ pub async fn read_many(app: &App, game_ids: &[u32]) -> Result<HashMap<u32, Vec<S
             let out = app.db.batch_get_item().request_items(table, asked).send().await?;
             for item in out.responses.unwrap_or_default().remove(table).unwrap_or_default() {
                 let game_id: u32 = get_n(&item, "gameId").unwrap_or(0);
-                found.insert(game_id, sales_of(&item)?.sales);
+                found.insert(game_id, sales_of(&item)?);
             }
             request = out.unprocessed_keys.unwrap_or_default().remove(table).filter(|k| !k.keys().is_empty());
         }
@@ -72,13 +96,21 @@ pub fn unchanged(app: &App, game_id: u32, version: u64) -> Result<TransactWriteI
     Ok(TransactWriteItem::builder().condition_check(check.build().map_err(ApiError::internal)?).build())
 }
 
-/// The transaction item that replaces the game's sales if they are still at `read.version`.
-pub fn put_sales(app: &App, game_id: u32, read: &Sales, sales: &[Sale]) -> Result<TransactWriteItem, ApiError> {
+/// The transaction item that replaces the game's sales and regional prices if they are still at
+/// `read.version`.
+pub fn put(
+    app: &App,
+    game_id: u32,
+    read: &Sales,
+    sales: &[Sale],
+    regional: &BTreeMap<String, u64>,
+) -> Result<TransactWriteItem, ApiError> {
     let put = Put::builder()
         .table_name(app.table(Table::PRICES)?)
         .item("gameId", n(game_id))
         .item("version", n(read.version + 1))
-        .item("sales", s(serde_json::to_string(sales).map_err(ApiError::internal)?));
+        .item("sales", s(serde_json::to_string(sales).map_err(ApiError::internal)?))
+        .item("regional", s(serde_json::to_string(regional).map_err(ApiError::internal)?));
     let put = match read.version {
         0 => put.condition_expression("attribute_not_exists(version)"),
         v => put.condition_expression("version = :v").expression_attribute_values(":v", n(v)),
@@ -113,19 +145,17 @@ pub async fn with_due_announcements(app: &App, now: u64) -> Result<Vec<(u32, Sal
     }
 }
 
-/// What each game (id, list price) of a listing costs now, as players are shown it.
-pub async fn shown_many(app: &App, games: &[(u32, u64)]) -> Result<HashMap<u32, Shown>, ApiError> {
+/// What each game (id, base price) of a listing costs now in `region`, as players are shown it.
+pub async fn shown_many(app: &App, games: &[(u32, u64)], region: &Region) -> Result<HashMap<u32, Shown>, ApiError> {
     let ids: Vec<u32> = games.iter().map(|(id, _)| *id).collect();
-    let sales = read_many(app, &ids).await?;
+    let prices = read_many(app, &ids).await?;
     let now = crate::clock::now_secs();
-    Ok(games
-        .iter()
-        .map(|(id, list)| (*id, pricing::shown(*list, sales.get(id).map_or(&[][..], Vec::as_slice), now)))
-        .collect())
+    let none = Sales::default();
+    Ok(games.iter().map(|(id, base)| (*id, prices.get(id).unwrap_or(&none).shown(*base, region, now))).collect())
 }
 
 /// A game's JSON with its price now: `priceGems` becomes what a purchase charges, beside
-/// `listPriceGems`, `discountPercent` and, during a sale, `saleEndsAt` and
+/// `listPriceGems`, `discountPercent`, `priceRegion` and, during a sale, `saleEndsAt` and
 /// `lowestPrice30DaysGems`.
 pub fn priced(mut game: serde_json::Value, shown: &Shown) -> serde_json::Value {
     if let (Some(fields), serde_json::Value::Object(price)) = (game.as_object_mut(), serde_json::json!(shown)) {
