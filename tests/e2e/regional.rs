@@ -4,6 +4,9 @@
 //! worked out by hand in the table, not by the code under test.
 
 use futures::future::join_all;
+use platform::domain::regions;
+use platform::payments::{GemPurchase, PaymentProvider, SandboxProvider};
+use platform::store::idempotency;
 use platform_tests::{stack, Player, Stack};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -12,6 +15,10 @@ use serde_json::{json, Value};
 const STARDEW: u64 = 413150;
 /// Team Cherry's Hollow Knight, also 1,099. Only the override test below prices it.
 const HOLLOW_KNIGHT: u64 = 367520;
+/// Re-Logic's Terraria, 699. Only the sales-and-overrides test below prices it.
+const TERRARIA: u64 = 105600;
+/// Studio MDHR's Cuphead, 1,499. Only the price-rise test below prices it.
+const CUPHEAD: u64 = 268910;
 
 /// One row per country: its region, what Stardew Valley costs there in gems, and what 2,000 gems
 /// cost (currency, total, tax rate, tax and net in minor units, total as printed).
@@ -117,6 +124,7 @@ async fn each_country_pays_its_regions_game_price_and_its_tax_on_gems_as_the_tab
     let anonymous = game_page(s, STARDEW, None, "?country=br").await;
     assert_eq!((&anonymous["priceGems"], &anonymous["priceRegion"]), (&json!(659), &json!("BR")));
     let listed = s.get("/store/games?q=stardew+valley&country=IN", None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
     let stardew = listed.body["games"].as_array().unwrap().iter().find(|g| g["gameId"] == STARDEW).cloned().unwrap();
     assert_eq!(stardew["priceGems"], 495);
     let briton = player_in(s, Some("GB")).await;
@@ -185,4 +193,104 @@ async fn a_developers_regional_price_replaces_the_derived_one_and_a_change_refus
     // Cleared: every region derived from the base price again.
     assert_eq!(put(dev.token.clone(), json!({ "prices": {} })).await.status, StatusCode::OK);
     assert_eq!(game_page(s, HOLLOW_KNIGHT, None, "?country=BR").await["priceGems"], 659);
+}
+
+async fn set_prices(s: &Stack, token: &str, game: u64, prices: Value) -> platform_tests::Reply {
+    let body = json!({ "prices": prices }).to_string();
+    s.call(Method::PUT, &format!("/developer/games/{game}/regional-prices"), Some(token), &[], Some(&body)).await
+}
+
+async fn sale(s: &Stack, token: &str, game: u64, percent: u8, starts_in: u64) -> platform_tests::Reply {
+    let now = platform::clock::now_secs();
+    let body = json!({
+        "percent": percent,
+        "startsAt": platform::clock::rfc3339(now + starts_in),
+        "endsAt": platform::clock::rfc3339(now + starts_in + 3_600),
+    });
+    s.post(&format!("/developer/games/{game}/sales"), Some(token), &body).await
+}
+
+/// Sales and regional prices share one record: saving either keeps the other. A price may fall
+/// during a sale but not rise, and after a rise no sale starts for 30 days (so the prior 30
+/// days' lowest price is never a raised one).
+#[tokio::test]
+async fn sales_apply_to_regional_prices_and_a_price_rise_keeps_sales_30_days_away() {
+    let s = stack();
+    let dev = s.developer_of("Re-Logic").await;
+    assert_eq!(sale(s, &dev.token, TERRARIA, 50, 0).await.status, StatusCode::CREATED);
+
+    // Lower in Brazil (derived 699 x 60 % = 419.4 -> 419) during the sale: allowed, sale kept.
+    let lower = set_prices(s, &dev.token, TERRARIA, json!({ "BR": 300 })).await;
+    assert_eq!(lower.status, StatusCode::OK, "{:?}", lower.body);
+    let br = game_page(s, TERRARIA, None, "?country=BR").await;
+    assert_eq!(
+        (&br["listPriceGems"], &br["priceGems"], &br["discountPercent"]),
+        (&json!(300), &json!(150), &json!(50))
+    );
+    assert_eq!(game_page(s, TERRARIA, None, "").await["priceGems"], 350, "GB: 699 at 50 % = 349.5 -> 350");
+
+    // A deeper sale keeps the regional price: 300 at 60 % off = 120.
+    assert_eq!(sale(s, &dev.token, TERRARIA, 60, 0).await.status, StatusCode::CREATED);
+    assert_eq!(game_page(s, TERRARIA, None, "?country=BR").await["priceGems"], 120);
+
+    // A rise while sales run is refused and changes nothing.
+    set_prices(s, &dev.token, TERRARIA, json!({ "BR": 400 })).await.assert_problem(409, "sale_planned");
+    assert_eq!(game_page(s, TERRARIA, None, "?country=BR").await["listPriceGems"], 300);
+}
+
+#[tokio::test]
+async fn no_sale_may_start_within_30_days_of_a_regional_price_rise() {
+    let s = stack();
+    let dev = s.developer_of("Studio MDHR Entertainment Inc.").await;
+    // Mexico derives 1,499 x 65 % = 974.35 -> 974; 1,200 is a rise.
+    let raised = set_prices(s, &dev.token, CUPHEAD, json!({ "MX": 1_200 })).await;
+    assert_eq!(raised.status, StatusCode::OK, "{:?}", raised.body);
+    sale(s, &dev.token, CUPHEAD, 20, 0).await.assert_problem(422, "recent_price_rise");
+    sale(s, &dev.token, CUPHEAD, 20, 29 * 24 * 3600).await.assert_problem(422, "recent_price_rise");
+    assert_eq!(sale(s, &dev.token, CUPHEAD, 20, 31 * 24 * 3600).await.status, StatusCode::CREATED);
+}
+
+/// The card was charged by a quote in pounds, the function died, the player moved to Germany,
+/// and the client retried the same key: the retry completes the first attempt (pounds, the first
+/// quote), not a new one in euros that the charge would not match.
+#[tokio::test]
+async fn a_retried_gem_purchase_completes_by_the_quote_it_was_charged_by() {
+    let s = stack();
+    let p = player_in(s, Some("GB")).await;
+    let app = s.app(s.dynamo().await).await;
+    let purchase = GemPurchase::new(1_000, "tok_visa").unwrap();
+    let guard =
+        idempotency::Guard::new(&p.user_id, platform::payments::OPERATION, "moved-key", &purchase.request_json());
+    let mut claimed = purchase.request_json();
+    claimed["quote"] = purchase.quote(&p.user_id, &regions::gem_price(1_000, Some("GB")));
+    idempotency::claim(&app, &guard, platform::payments::OPERATION, &p.user_id, &claimed).await.unwrap().unwrap();
+    let charged = SandboxProvider { app: &app }.charge(&guard.external_key(), 1_000, "GBP", "tok_visa").await;
+    assert!(matches!(charged, Ok(platform::payments::ChargeOutcome::Succeeded { .. })));
+    // ... the invocation died; its lock runs out, and the player moves.
+    app.db
+        .update_item()
+        .table_name(app.table(platform::Table::IDEMPOTENCY).unwrap())
+        .key("key", platform::store::s(&guard.record_key))
+        .update_expression("SET lockedUntil = :past")
+        .expression_attribute_values(":past", platform::store::n(1))
+        .send()
+        .await
+        .unwrap();
+    let moved = json!({ "country": "DE" }).to_string();
+    let r = s.call(Method::PATCH, "/account/profile", Some(&p.token), &[], Some(&moved)).await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    let retry = s
+        .post_keyed(
+            "/account/buy-currency",
+            &p.token,
+            "moved-key",
+            &json!({ "amount": 1_000, "paymentMethod": "tok_visa" }),
+        )
+        .await;
+    assert_eq!(retry.status, StatusCode::OK, "{:?}", retry.body);
+    let receipt = &retry.body["receipt"];
+    assert_eq!((&receipt["currency"], &receipt["totalMinor"]), (&json!("GBP"), &json!(1_000)), "{receipt}");
+    assert_eq!(p.balance(s).await, 1_000, "credited once");
+    assert_eq!(p.ledger_sum(s).await, 1_000);
 }

@@ -55,7 +55,7 @@ async fn a_pull_reads_wallet_pity_seed_and_inventory_together_then_commits_once_
 }
 
 #[tokio::test]
-async fn a_purchase_reads_the_game_its_sales_and_the_wallet_together_then_its_fee_tier_then_commits_once() {
+async fn a_purchase_reads_the_game_its_sales_the_wallet_and_the_region_together_then_its_fee_tier_then_commits_once() {
     let s = stack();
     let p = s.new_player().await;
     assert_eq!(p.buy(s, 1_000).await.status.as_u16(), 200);
@@ -69,9 +69,13 @@ async fn a_purchase_reads_the_game_its_sales_and_the_wallet_together_then_its_fe
     .unwrap();
     assert_eq!(response.status(), 200);
     let calls = counter.take();
-    assert_eq!(sorted(&calls[..3]), ["GetItem", "GetItem", "GetItem"], "game, its sales and wallet, in parallel");
+    assert_eq!(
+        sorted(&calls[..4]),
+        ["GetItem", "GetItem", "GetItem", "GetItem"],
+        "game, its prices, the wallet and the profile (price region), in parallel"
+    );
     // The seller's lifetime revenue for the fee tier is keyed by the seller the game names.
-    assert_eq!(calls[3..], ["GetItem", "TransactWriteItems"]);
+    assert_eq!(calls[4..], ["GetItem", "TransactWriteItems"]);
 }
 
 #[tokio::test]
@@ -87,10 +91,11 @@ async fn buying_gems_claims_charges_and_credits_in_one_transaction() {
             .unwrap();
     assert_eq!(response.status(), 200);
     let calls = counter.take();
+    assert_eq!(calls[0], "GetItem", "the profile: the price region (and birth date) the quote needs");
     assert_eq!(
-        sorted(&calls[..3]),
-        ["GetItem", "GetItem", "PutItem"],
-        "the key's claim, the wallet and the profile (birth date) read, in parallel; an adult reserves nothing"
+        sorted(&calls[1..3]),
+        ["GetItem", "UpdateItem"],
+        "the key's claim with the quote and the wallet, in parallel; an adult reserves nothing"
     );
     assert_eq!(calls[3..5], ["GetItem", "PutItem"], "the sandbox provider looks the charge up, then records it");
     assert_eq!(calls[5..], ["TransactWriteItems"]);

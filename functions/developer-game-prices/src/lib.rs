@@ -23,9 +23,9 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let player = app.authenticate(&req).await?;
     let game_id = game_id_param(&req, "gameId")?;
     let body: RegionalPrices = json_body(&req)?;
-    let overrides = regions::check_overrides(body.prices)?;
     let game = catalog::game(app, game_id).await?;
     flows::roles::may_price(app, &player, &game).await?;
+    let overrides = regions::check_overrides(game.price_gems, body.prices)?;
     let saved = flows::sales::set_regional(app, &game, overrides, platform::clock::now_secs()).await?;
     let table: Vec<_> = REGIONS
         .iter()

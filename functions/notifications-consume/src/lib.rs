@@ -4,11 +4,13 @@
 //! tells them apart by `notificationId`.
 //!
 //! `GameDiscounted` fans out: every wishlister of the game gets one notification (the sale, or
-//! their target price reached), keyed by the event's id, so a redelivered event adds none.
+//! their target price reached, at the sale price of their price region), keyed by the event's
+//! id, so a redelivered event adds none.
 
 use aws_lambda_events::sqs::SqsMessage;
 use futures::StreamExt;
-use platform::store::{connections, notifications, wallet, wishlist};
+use platform::domain::{pricing, regions};
+use platform::store::{accounts, connections, notifications, prices, wallet, wishlist};
 use platform::{queue, sockets, ApiError, App};
 use serde_json::json;
 
@@ -43,14 +45,27 @@ async fn announce(app: &App, stored: &notifications::Stored, money: bool, cause:
 async fn alert_wishlisters(app: &App, detail: &serde_json::Value) -> Result<(), ApiError> {
     let game_id = detail["gameId"].as_u64().and_then(|id| u32::try_from(id).ok());
     let game_id = game_id.ok_or_else(|| ApiError::internal("GameDiscounted without a gameId"))?;
+    let (base, percent) = (detail["listPriceGems"].as_u64(), detail["percent"].as_u64());
+    let (Some(base), Some(percent)) = (base, percent.and_then(|p| u8::try_from(p).ok())) else {
+        return Err(ApiError::internal("GameDiscounted without listPriceGems or percent"));
+    };
+    let game_prices = prices::read(app, game_id).await?;
     let (mut alerted, mut start) = (0, None);
     loop {
         let (wishes, next) = wishlist::of_game(app, game_id, start).await?;
+        // Each wishlister is told the sale price of their own region (one batch read a page).
+        let ids: Vec<String> = wishes.iter().map(|w| w.user_id.clone()).collect();
+        let profiles = accounts::profiles(app, &ids).await?;
+        let game_prices = &game_prices;
+        let profiles = &profiles;
         // A page's players are told concurrently: a popular game's alert must fit the timeout.
         let told: Vec<Result<bool, ApiError>> = futures::stream::iter(wishes)
             .map(|wish| async move {
-                let title = notifications::wishlist_alert(detail, wish.target_price_gems)
-                    .ok_or_else(|| ApiError::internal("GameDiscounted without name, price or percent"))?;
+                let country = profiles.get(&wish.user_id).and_then(|(_, p)| p.country.as_deref());
+                let region = regions::of_country(country).0;
+                let price = pricing::discounted(game_prices.list_price(base, region), percent);
+                let title = notifications::wishlist_alert(detail, price, wish.target_price_gems)
+                    .ok_or_else(|| ApiError::internal("GameDiscounted without a name or percent"))?;
                 let stored = notifications::store_for(app, &wish.user_id, "GameDiscounted", detail, &title).await?;
                 if stored.new {
                     announce(app, &stored, false, "GameDiscounted").await;

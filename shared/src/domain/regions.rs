@@ -101,6 +101,23 @@ const COUNTRIES: &[(&str, &str, Tax)] = &[
     ("PT", "EU", tax("VAT", 2_300)),
     ("SI", "EU", tax("VAT", 2_200)),
     ("SK", "EU", tax("VAT", 2_300)),
+    // EU members outside the euro area are sold in euros too (as Steam does), with their VAT:
+    // the store, as merchant of record, charges the buyer's member-state rate (OSS).
+    ("BG", "EU", tax("VAT", 2_000)),
+    ("CZ", "EU", tax("VAT", 2_100)),
+    ("DK", "EU", tax("VAT", 2_500)),
+    ("HU", "EU", tax("VAT", 2_700)),
+    ("RO", "EU", tax("VAT", 2_100)),
+    ("SE", "EU", tax("VAT", 2_500)),
+    // Countries without a region of their own that tax foreign digital services: dollar prices
+    // with their tax.
+    ("CH", "US", tax("VAT", 810)),
+    ("IL", "US", tax("VAT", 1_800)),
+    ("IS", "US", tax("VAT", 2_400)),
+    ("NO", "US", tax("VAT", 2_500)),
+    ("NZ", "US", tax("GST", 1_500)),
+    ("SG", "US", tax("GST", 900)),
+    ("ZA", "US", tax("VAT", 1_500)),
     ("CA", "CA", tax("GST", 500)),
     ("AU", "AU", tax("GST", 1_000)),
     ("JP", "JP", tax("consumption tax", 1_000)),
@@ -149,9 +166,13 @@ pub fn derived_price(base_gems: u64, region: &Region) -> u64 {
 /// The most a developer may set a game's regional price to (the catalog's dearest is far below).
 pub const MAX_REGIONAL_GEMS: u64 = 100_000;
 
-/// A developer's regional prices, checked: each a region other than the home (whose price is the
-/// base price), 1 to `MAX_REGIONAL_GEMS` gems.
-pub fn check_overrides(prices: BTreeMap<String, u64>) -> Result<BTreeMap<String, u64>, ApiError> {
+/// A developer's regional prices for a game of `base_gems`, checked: a paid game's (a free game
+/// is free everywhere), each a region other than the home (whose price is the base price), named
+/// once, 1 to `MAX_REGIONAL_GEMS` gems.
+pub fn check_overrides(base_gems: u64, prices: BTreeMap<String, u64>) -> Result<BTreeMap<String, u64>, ApiError> {
+    if base_gems == 0 && !prices.is_empty() {
+        return Err(ApiError::validation("prices", "a free game is free in every region"));
+    }
     let mut checked = BTreeMap::new();
     for (code, gems) in prices {
         let code = code.trim().to_ascii_uppercase();
@@ -174,7 +195,9 @@ pub fn check_overrides(prices: BTreeMap<String, u64>) -> Result<BTreeMap<String,
         if !(1..=MAX_REGIONAL_GEMS).contains(&gems) {
             return Err(ApiError::validation("prices", format!("a regional price is 1-{MAX_REGIONAL_GEMS} gems")));
         }
-        checked.insert(code, gems);
+        if checked.insert(code.clone(), gems).is_some() {
+            return Err(ApiError::validation("prices", format!("{code} is named twice")));
+        }
     }
     Ok(checked)
 }
@@ -244,11 +267,41 @@ mod tests {
         assert_eq!(codes.len(), COUNTRIES.len());
     }
 
+    /// The rates as published for 2025 (standard rates on digital services to consumers).
+    #[test]
+    fn tax_rates_are_pinned() {
+        let rate = |country| of_country(Some(country)).1.rate_basis_points;
+        let expected = [
+            ("GB", 2_000),
+            ("DE", 1_900),
+            ("FR", 2_000),
+            ("FI", 2_550),
+            ("HU", 2_700),
+            ("LU", 1_700),
+            ("SE", 2_500),
+            ("JP", 1_000),
+            ("AU", 1_000),
+            ("CA", 500),
+            ("IN", 1_800),
+            ("MX", 1_600),
+            ("TR", 2_000),
+            ("CH", 810),
+            ("NO", 2_500),
+            ("US", 0),
+            ("BR", 0),
+        ];
+        for (country, bp) in expected {
+            assert_eq!(rate(country), bp, "{country}");
+        }
+        assert_eq!(of_country(Some("SE")).0.currency, "EUR");
+        assert_eq!(of_country(Some("NO")).0.currency, "USD");
+    }
+
     #[test]
     fn no_country_is_the_home_region_and_an_unlisted_one_pays_dollars_without_tax() {
         assert_eq!(of_country(None).0.code, "GB");
         assert_eq!(of_country(None).1.rate_basis_points, 2_000);
-        let (region, tax) = of_country(Some("NO"));
+        let (region, tax) = of_country(Some("NP"));
         assert_eq!((region.code, region.currency, tax.rate_basis_points), ("US", "USD", 0));
     }
 
@@ -276,11 +329,15 @@ mod tests {
 
     #[test]
     fn overrides_name_real_regions_other_than_home_with_sane_prices() {
-        let ok = check_overrides(BTreeMap::from([("br".to_string(), 450), ("IN".to_string(), 300)])).unwrap();
-        assert_eq!(ok, BTreeMap::from([("BR".to_string(), 450), ("IN".to_string(), 300)]));
-        assert!(check_overrides(BTreeMap::from([("GB".to_string(), 450)])).is_err(), "home is the base price");
-        assert!(check_overrides(BTreeMap::from([("XX".to_string(), 450)])).is_err());
-        assert!(check_overrides(BTreeMap::from([("BR".to_string(), 0)])).is_err());
-        assert!(check_overrides(BTreeMap::from([("BR".to_string(), MAX_REGIONAL_GEMS + 1)])).is_err());
+        let prices = |pairs: &[(&str, u64)]| pairs.iter().map(|(c, g)| (c.to_string(), *g)).collect();
+        let ok = check_overrides(1_099, prices(&[("br", 450), ("IN", 300)])).unwrap();
+        assert_eq!(ok, prices(&[("BR", 450), ("IN", 300)]));
+        assert!(check_overrides(1_099, prices(&[("GB", 450)])).is_err(), "home is the base price");
+        assert!(check_overrides(1_099, prices(&[("XX", 450)])).is_err());
+        assert!(check_overrides(1_099, prices(&[("BR", 0)])).is_err());
+        assert!(check_overrides(1_099, prices(&[("BR", MAX_REGIONAL_GEMS + 1)])).is_err());
+        assert!(check_overrides(1_099, prices(&[("br", 450), ("BR", 500)])).is_err(), "named twice");
+        assert!(check_overrides(0, prices(&[("BR", 450)])).is_err(), "a free game stays free");
+        assert!(check_overrides(0, prices(&[])).is_ok());
     }
 }

@@ -7,7 +7,10 @@ use crate::app::{App, Table};
 use crate::error::ApiError;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 use sha2::{Digest, Sha256};
 
 /// How long a key is remembered.
@@ -117,11 +120,16 @@ fn outcome(guard: &Guard, state: &str, (name, value): (&str, AttributeValue)) ->
 /// The record a conditional put of a key found in its way (its old item, else read).
 async fn found_instead(app: &App, guard: &Guard, err: SdkError<PutItemError>) -> Result<Record, ApiError> {
     match err.as_service_error() {
-        Some(PutItemError::ConditionalCheckFailedException(e)) => match e.item() {
-            Some(old) => Ok(Record::from_item(old.clone())),
-            None => load(app, guard).await?.ok_or_else(|| ApiError::internal("an idempotency record vanished")),
-        },
+        Some(PutItemError::ConditionalCheckFailedException(e)) => record_found(app, guard, e.item()).await,
         _ => Err(err.into()),
+    }
+}
+
+/// The record a failed condition found: the item it returned, else read again.
+async fn record_found(app: &App, guard: &Guard, old: Option<&Item>) -> Result<Record, ApiError> {
+    match old {
+        Some(old) => Ok(Record::from_item(old.clone())),
+        None => load(app, guard).await?.ok_or_else(|| ApiError::internal("an idempotency record vanished")),
     }
 }
 
@@ -172,43 +180,61 @@ pub async fn record_refusal(app: &App, guard: &Guard, refusal: &ApiError) -> Res
 }
 
 /// Claims a key before an external side effect (a card charge). A claim whose lock expired with
-/// the same request may be taken over: that is the retry of an invocation that died.
+/// the same request may be taken over: that is the retry of an invocation that died. The claim
+/// keeps the request it was first made with (for a gem purchase, the quote the card was charged
+/// by), and returns it: a retry must complete the first attempt, not a recomputed one.
 pub async fn claim(
     app: &App,
     guard: &Guard,
     operation: &str,
     user_id: &str,
     request: &serde_json::Value,
-) -> Result<Result<(), Record>, ApiError> {
+) -> Result<Result<serde_json::Value, Record>, ApiError> {
     let now = crate::clock::now_secs();
     let result = app
         .db
-        .put_item()
+        .update_item()
         .table_name(app.table(Table::IDEMPOTENCY)?)
-        .item("key", s(&guard.record_key))
-        .item("operation", s(operation))
-        .item("userId", s(user_id))
-        .item("request", s(request.to_string()))
-        .item("requestHash", s(&guard.request_hash))
-        .item("state", s(PENDING))
-        .item("pendingPartition", s(PENDING))
-        .item("lockedUntil", n(now + LOCK_SECS))
-        .item("createdAt", n(now))
-        .item("expiresAt", n(now + RETENTION_SECS))
-        .condition_expression(
-            "attribute_not_exists(#k) OR (#state = :pending AND requestHash = :hash AND lockedUntil < :now)",
+        .key("key", s(&guard.record_key))
+        .update_expression(
+            "SET #op = :op, #user = :user, #request = if_not_exists(#request, :request), #hash = :hash, \
+             #state = :pending, #partition = :pending, #locked = :locked, #created = :now, #expires = :expires",
         )
+        .condition_expression("attribute_not_exists(#k) OR (#state = :pending AND #hash = :hash AND #locked < :now)")
         .expression_attribute_names("#k", "key")
+        .expression_attribute_names("#op", "operation")
+        .expression_attribute_names("#user", "userId")
+        .expression_attribute_names("#request", "request")
+        .expression_attribute_names("#hash", "requestHash")
         .expression_attribute_names("#state", "state")
-        .expression_attribute_values(":pending", s(PENDING))
+        .expression_attribute_names("#partition", "pendingPartition")
+        .expression_attribute_names("#locked", "lockedUntil")
+        .expression_attribute_names("#created", "createdAt")
+        .expression_attribute_names("#expires", "expiresAt")
+        .expression_attribute_values(":op", s(operation))
+        .expression_attribute_values(":user", s(user_id))
+        .expression_attribute_values(":request", s(request.to_string()))
         .expression_attribute_values(":hash", s(&guard.request_hash))
+        .expression_attribute_values(":pending", s(PENDING))
+        .expression_attribute_values(":locked", n(now + LOCK_SECS))
         .expression_attribute_values(":now", n(now))
+        .expression_attribute_values(":expires", n(now + RETENTION_SECS))
+        .return_values(ReturnValue::AllNew)
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .send()
         .await;
     match result {
-        Ok(_) => Ok(Ok(())),
-        Err(err) => found_instead(app, guard, err).await.map(Err),
+        Ok(out) => {
+            let stored = out.attributes.as_ref().and_then(|item| get_s(item, "request"));
+            let stored = stored.map(serde_json::from_str).transpose().map_err(ApiError::internal)?;
+            Ok(Ok(stored.unwrap_or_else(|| request.clone())))
+        }
+        Err(err) => match err.as_service_error() {
+            Some(UpdateItemError::ConditionalCheckFailedException(e)) => {
+                record_found(app, guard, e.item()).await.map(Err)
+            }
+            _ => Err(err.into()),
+        },
     }
 }
 
@@ -251,7 +277,8 @@ pub fn charge_once(
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
-/// The receipt of a credited charge and whose it is (`None`: no such charge was credited).
+/// The receipt of a credited charge and whose it is (`None`: no such charge was credited, or it
+/// was credited before receipts were kept).
 pub async fn charge_receipt(app: &App, charge_id: &str) -> Result<Option<(String, serde_json::Value)>, ApiError> {
     let out = app
         .db
@@ -262,12 +289,8 @@ pub async fn charge_receipt(app: &App, charge_id: &str) -> Result<Option<(String
         .send()
         .await?;
     let Some(item) = out.item else { return Ok(None) };
-    let user_id = get_s(&item, "userId").unwrap_or_default().to_owned();
-    let receipt = match get_s(&item, "receipt") {
-        Some(text) => serde_json::from_str(text).map_err(ApiError::internal)?,
-        None => serde_json::json!({ "chargeId": charge_id }),
-    };
-    Ok(Some((user_id, receipt)))
+    let (Some(user_id), Some(receipt)) = (get_s(&item, "userId"), get_s(&item, "receipt")) else { return Ok(None) };
+    Ok(Some((user_id.to_owned(), serde_json::from_str(receipt).map_err(ApiError::internal)?)))
 }
 
 /// Lets a pending claim be retried at once (the external call failed transiently).

@@ -39,10 +39,10 @@ pub fn notification_for(detail_type: &str, detail: &Value) -> Option<(String, St
     }
 }
 
-/// What a wishlister of a discounted game is told: the sale, or that the game reached their
-/// target price (one notification either way).
-pub fn wishlist_alert(detail: &Value, target_price_gems: Option<u64>) -> Option<String> {
-    let (name, price, percent) = (detail["name"].as_str()?, detail["priceGems"].as_u64()?, detail["percent"].as_u64()?);
+/// What a wishlister of a discounted game is told: the sale at `price` (the sale price in their
+/// region), or that the game reached their target price (one notification either way).
+pub fn wishlist_alert(detail: &Value, price: u64, target_price_gems: Option<u64>) -> Option<String> {
+    let (name, percent) = (detail["name"].as_str()?, detail["percent"].as_u64()?);
     Some(match target_price_gems {
         Some(target) if price <= target => {
             format!("{name} is at your target price: {price} gems ({percent} % off)")
@@ -154,8 +154,12 @@ mod tests {
         assert!(notification_for("UserRegistered", &json!({ "userId": "a" })).is_none());
         assert!(notification_for("GamePurchased", &json!({ "userId": "a" })).is_none());
         let sale = json!({ "name": "Portal", "priceGems": 360, "percent": 50 });
-        assert_eq!(wishlist_alert(&sale, None).unwrap(), "Portal is 50 % off: 360 gems");
-        assert_eq!(wishlist_alert(&sale, Some(400)).unwrap(), "Portal is at your target price: 360 gems (50 % off)");
-        assert_eq!(wishlist_alert(&sale, Some(359)).unwrap(), "Portal is 50 % off: 360 gems");
+        assert_eq!(wishlist_alert(&sale, 360, None).unwrap(), "Portal is 50 % off: 360 gems");
+        assert_eq!(
+            wishlist_alert(&sale, 360, Some(400)).unwrap(),
+            "Portal is at your target price: 360 gems (50 % off)"
+        );
+        assert_eq!(wishlist_alert(&sale, 360, Some(359)).unwrap(), "Portal is 50 % off: 360 gems");
+        assert_eq!(wishlist_alert(&sale, 0, None).unwrap(), "Portal is free for a limited time");
     }
 }

@@ -18,6 +18,9 @@ pub struct Sales {
     pub sales: Vec<Sale>,
     /// The developer's list prices by region code, in place of the derived ones.
     pub regional: BTreeMap<String, u64>,
+    /// When a regional price last rose (epoch seconds, 0: never): no sale may start within 30
+    /// days of it, so a sale's "lowest price of the prior 30 days" is never a raised price.
+    pub raised_at: u64,
 }
 
 impl Sales {
@@ -46,6 +49,7 @@ fn sales_of(item: &Item) -> Result<Sales, ApiError> {
         version: get_n(item, "version").unwrap_or(0),
         sales: json_attr(item, "sales")?,
         regional: json_attr(item, "regional")?,
+        raised_at: get_n(item, "raisedAt").unwrap_or(0),
     })
 }
 
@@ -96,21 +100,16 @@ pub fn unchanged(app: &App, game_id: u32, version: u64) -> Result<TransactWriteI
     Ok(TransactWriteItem::builder().condition_check(check.build().map_err(ApiError::internal)?).build())
 }
 
-/// The transaction item that replaces the game's sales and regional prices if they are still at
+/// The transaction item that replaces the game's prices with `next` if they are still at
 /// `read.version`.
-pub fn put(
-    app: &App,
-    game_id: u32,
-    read: &Sales,
-    sales: &[Sale],
-    regional: &BTreeMap<String, u64>,
-) -> Result<TransactWriteItem, ApiError> {
+pub fn put(app: &App, game_id: u32, read: &Sales, next: &Sales) -> Result<TransactWriteItem, ApiError> {
     let put = Put::builder()
         .table_name(app.table(Table::PRICES)?)
         .item("gameId", n(game_id))
         .item("version", n(read.version + 1))
-        .item("sales", s(serde_json::to_string(sales).map_err(ApiError::internal)?))
-        .item("regional", s(serde_json::to_string(regional).map_err(ApiError::internal)?));
+        .item("sales", s(serde_json::to_string(&next.sales).map_err(ApiError::internal)?))
+        .item("regional", s(serde_json::to_string(&next.regional).map_err(ApiError::internal)?))
+        .item("raisedAt", n(next.raised_at));
     let put = match read.version {
         0 => put.condition_expression("attribute_not_exists(version)"),
         v => put.condition_expression("version = :v").expression_attribute_values(":v", n(v)),
@@ -119,7 +118,7 @@ pub fn put(
 }
 
 /// Every game's sales with one due for announcement (the announcer's sweep). The table holds
-/// only games that ever had a sale, so the scan stays small.
+/// only games that ever had a sale or a regional price, so the scan stays small.
 pub async fn with_due_announcements(app: &App, now: u64) -> Result<Vec<(u32, Sales)>, ApiError> {
     let mut due = Vec::new();
     let mut start: Option<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> = None;
