@@ -29,6 +29,7 @@ impl Table {
     pub const PRICES: Table = Table("PRICES_TABLE");
     pub const CARTS: Table = Table("CARTS_TABLE");
     pub const COUPONS: Table = Table("COUPONS_TABLE");
+    pub const KEYS: Table = Table("KEYS_TABLE");
     pub const WISHLISTS: Table = Table("WISHLISTS_TABLE");
     pub const MESSAGES: Table = Table("MESSAGES_TABLE");
     pub const CONVERSATIONS: Table = Table("CONVERSATIONS_TABLE");

@@ -17,6 +17,7 @@ mod game_credentials;
 mod groups;
 mod hardening;
 mod inventory;
+mod keys;
 mod lobbies;
 mod minors;
 mod money;

@@ -24,7 +24,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let game_id = game_id_param(&req, "gameId")?;
     let body: RegionalPrices = json_body(&req)?;
     let game = catalog::game(app, game_id).await?;
-    flows::roles::may_price(app, &player, &game).await?;
+    flows::roles::may_manage(app, &player, &game).await?;
     let overrides = regions::check_overrides(game.price_gems, body.prices)?;
     let saved = flows::sales::set_regional(app, &game, overrides, platform::clock::now_secs()).await?;
     let table: Vec<_> = REGIONS

@@ -30,7 +30,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let ends_at = time_field("endsAt", &body.ends_at)?;
     pricing::check_sale(body.percent, starts_at, ends_at, now)?;
     let game = catalog::game(app, game_id).await?;
-    flows::roles::may_price(app, &player, &game).await?;
+    flows::roles::may_manage(app, &player, &game).await?;
     let sale = Sale {
         sale_id: platform::store::new_id(),
         percent: body.percent,

@@ -22,8 +22,12 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
                 "status": o.status,
                 "createdAt": o.created_at,
             });
-            if let Some(at) = &o.refunded_at {
-                order["refundedAt"] = json!(at);
+            // Fields added after seed 002's order shape appear only when they say something.
+            let extras = [("refundedAt", &o.refunded_at), ("priceRegion", &o.price_region), ("source", &o.source)];
+            for (field, value) in extras {
+                if let Some(value) = value {
+                    order[field] = json!(value);
+                }
             }
             order["lines"] = json!(o.lines);
             order

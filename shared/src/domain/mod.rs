@@ -9,6 +9,7 @@ pub mod friends;
 pub mod gacha;
 pub mod groups;
 pub mod inventory;
+pub mod keys;
 pub mod lobbies;
 pub mod minors;
 pub mod money;

@@ -5,6 +5,7 @@ pub mod app_grants;
 pub mod chat;
 pub mod friends;
 pub mod groups;
+pub mod keys;
 pub mod lobbies;
 pub mod money;
 pub mod password;

@@ -31,9 +31,9 @@ pub async fn developer_studios(app: &App, player: &Player) -> Result<Vec<String>
     Ok(profile.studios)
 }
 
-/// Refuses (403) a player who may not price `game`: an admin may, and a developer of one of the
-/// studios that make or publish it.
-pub async fn may_price(app: &App, player: &Player, game: &crate::domain::catalog::Game) -> Result<(), ApiError> {
+/// Refuses (403) a player who may not manage `game` (its prices, sales and keys): an admin may,
+/// and a developer of one of the studios that make or publish it.
+pub async fn may_manage(app: &App, player: &Player, game: &crate::domain::catalog::Game) -> Result<(), ApiError> {
     let (_, profile) =
         accounts::profile(app, &player.user_id).await?.ok_or(ApiError::Unauthorized("the account no longer exists"))?;
     let admin = profile.roles.iter().any(|r| r == Role::Admin.as_str());
@@ -42,6 +42,6 @@ pub async fn may_price(app: &App, player: &Player, game: &crate::domain::catalog
     if admin || developer {
         Ok(())
     } else {
-        Err(ApiError::Forbidden("only the game's developers and admins may price it"))
+        Err(ApiError::Forbidden("only the game's developers and admins may manage it"))
     }
 }

@@ -56,6 +56,10 @@ pub enum Step {
     CouponUse,
     /// The player's one use of a coupon.
     CouponClaim,
+    /// A product key marked redeemed, once.
+    KeyRedemption,
+    /// The key's batch still exists and is not revoked (its redeemed count goes up).
+    KeyBatch,
     /// The Idempotency-Key's record with the first response, written once.
     IdempotencyRecord,
     /// The pending claim of a purchase with an external charge, completed once.
@@ -271,6 +275,12 @@ impl Step {
                 detail: "you have used this coupon already".into(),
             }),
             Step::ChargeCredited => conflict("charge_already_credited", "this payment was already credited".into()),
+            Step::KeyRedemption => Verdict::Refused(crate::flows::keys::already_redeemed()),
+            Step::KeyBatch => Verdict::Refused(ApiError::Rule {
+                code: "key_revoked",
+                field: Some("key"),
+                detail: "this product key was revoked by the game's developer".into(),
+            }),
             Step::UsernameClaim => conflict("username_taken", "that username is already registered".into()),
             Step::EmailClaim => conflict("email_taken", "that email is already registered".into()),
             // The mark returns the message it found: delivered before, or no such message.

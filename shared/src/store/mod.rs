@@ -14,6 +14,7 @@ pub mod friends;
 pub mod groups;
 pub mod idempotency;
 pub mod inventory;
+pub mod keys;
 pub mod ledger;
 pub mod lobbies;
 pub mod notifications;

@@ -40,6 +40,9 @@ pub struct Order {
     /// The price region the order was priced in (`domain::regions`); older orders have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_region: Option<String>,
+    /// What paid for it when not gems: `key` (a product key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// One game of an order.
@@ -91,6 +94,7 @@ impl Order {
             coupon_code,
             lines,
             price_region: None,
+            source: None,
         }
     }
 }
