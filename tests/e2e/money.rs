@@ -2,7 +2,7 @@
 //! goes negative, and the ledger always explains the balance.
 
 use futures::future::join_all;
-use platform::payments::{GemPurchase, PaymentProvider, SandboxProvider};
+use platform::payments::GemPurchase;
 use platform::store::idempotency;
 use platform_tests::stack;
 use reqwest::StatusCode;
@@ -158,22 +158,8 @@ async fn a_charge_whose_function_died_is_credited_once_by_the_reconciler() {
     let purchase = GemPurchase::new(1234, "tok_visa").unwrap();
     let guard =
         idempotency::Guard::new(&p.user_id, platform::payments::OPERATION, "crash-key", &purchase.request_json());
-    idempotency::claim(&app, &guard, platform::payments::OPERATION, &p.user_id, &purchase.request_json())
-        .await
-        .unwrap()
-        .unwrap();
-    let outcome = SandboxProvider { app: &app }.charge(&guard.external_key(), 1234, "GBP", "tok_visa").await.unwrap();
-    assert!(matches!(outcome, platform::payments::ChargeOutcome::Succeeded { .. }));
-    // ... and here the invocation died. Its lock runs out:
-    app.db
-        .update_item()
-        .table_name(app.table(platform::Table::IDEMPOTENCY).unwrap())
-        .key("key", platform::store::s(&guard.record_key))
-        .update_expression("SET lockedUntil = :past")
-        .expression_attribute_values(":past", platform::store::n(1))
-        .send()
-        .await
-        .unwrap();
+    // Claimed and charged, and here the invocation died; its lock runs out.
+    platform_tests::charged_then_crashed(&app, &p.user_id, &guard, &purchase.request_json(), (1234, "GBP")).await;
     assert_eq!(p.balance(s).await, 0, "charged but not yet credited");
 
     let r = platform_tests::http()

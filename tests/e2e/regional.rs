@@ -5,7 +5,7 @@
 
 use futures::future::join_all;
 use platform::domain::regions;
-use platform::payments::{GemPurchase, PaymentProvider, SandboxProvider};
+use platform::payments::GemPurchase;
 use platform::store::idempotency;
 use platform_tests::{stack, Player, Stack};
 use reqwest::{Method, StatusCode};
@@ -263,19 +263,8 @@ async fn a_retried_gem_purchase_completes_by_the_quote_it_was_charged_by() {
         idempotency::Guard::new(&p.user_id, platform::payments::OPERATION, "moved-key", &purchase.request_json());
     let mut claimed = purchase.request_json();
     claimed["quote"] = purchase.quote(&p.user_id, &regions::gem_price(1_000, Some("GB")));
-    idempotency::claim(&app, &guard, platform::payments::OPERATION, &p.user_id, &claimed).await.unwrap().unwrap();
-    let charged = SandboxProvider { app: &app }.charge(&guard.external_key(), 1_000, "GBP", "tok_visa").await;
-    assert!(matches!(charged, Ok(platform::payments::ChargeOutcome::Succeeded { .. })));
-    // ... the invocation died; its lock runs out, and the player moves.
-    app.db
-        .update_item()
-        .table_name(app.table(platform::Table::IDEMPOTENCY).unwrap())
-        .key("key", platform::store::s(&guard.record_key))
-        .update_expression("SET lockedUntil = :past")
-        .expression_attribute_values(":past", platform::store::n(1))
-        .send()
-        .await
-        .unwrap();
+    // Charged by that quote; the invocation died; then the player moves.
+    platform_tests::charged_then_crashed(&app, &p.user_id, &guard, &claimed, (1_000, "GBP")).await;
     let moved = json!({ "country": "DE" }).to_string();
     let r = s.call(Method::PATCH, "/account/profile", Some(&p.token), &[], Some(&moved)).await;
     assert_eq!(r.status, StatusCode::OK);

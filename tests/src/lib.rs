@@ -466,6 +466,31 @@ impl aws_sdk_dynamodb::config::Intercept for CallCounter {
 
 /// Polls `probe` until it returns `Some`, or panics with `what` after `deadline`. Tests wait for
 /// asynchronous work (queues, events) this way, never with fixed sleeps.
+/// A gem purchase charged by a function that died before crediting it: claimed under `guard`
+/// (with `claimed` as the stored request), charged at the sandbox, and its lock run out, as
+/// after a crash. A retry with the key, or the reconciler, completes it.
+pub async fn charged_then_crashed(
+    app: &App,
+    user_id: &str,
+    guard: &platform::store::idempotency::Guard,
+    claimed: &Value,
+    (amount_minor, currency): (u64, &str),
+) {
+    use platform::payments::{ChargeOutcome, PaymentProvider, SandboxProvider, OPERATION};
+    platform::store::idempotency::claim(app, guard, OPERATION, user_id, claimed).await.unwrap().unwrap();
+    let charged = SandboxProvider { app }.charge(&guard.external_key(), amount_minor, currency, "tok_visa").await;
+    assert!(matches!(charged, Ok(ChargeOutcome::Succeeded { .. })), "{charged:?}");
+    app.db
+        .update_item()
+        .table_name(app.table(platform::Table::IDEMPOTENCY).unwrap())
+        .key("key", platform::store::s(&guard.record_key))
+        .update_expression("SET lockedUntil = :past")
+        .expression_attribute_values(":past", platform::store::n(1))
+        .send()
+        .await
+        .unwrap();
+}
+
 pub async fn eventually<T, F, Fut>(what: &str, deadline: std::time::Duration, probe: F) -> T
 where
     F: FnMut() -> Fut,
