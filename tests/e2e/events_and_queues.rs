@@ -152,6 +152,7 @@ async fn redelivered_jobs_and_events_add_nothing() {
 async fn an_event_published_while_the_bus_is_down_arrives_once_after_it_is_back() {
     let s = stack();
     let p = funded(s, 1_000).await;
+    let _outage = platform_tests::BUS_OUTAGE.lock().await;
     let refused_before = s.bus.refused();
     s.bus.set_down(true);
     let key = uuid::Uuid::new_v4().to_string();

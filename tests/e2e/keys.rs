@@ -53,7 +53,12 @@ async fn fifty_concurrent_redemptions_of_one_key_put_the_game_in_exactly_one_lib
     assert_eq!(owners.iter().filter(|o| **o).count(), 1, "one library entry in all");
 
     let winner = winners[0];
+    let again = redeem(s, winner, new_source(), &keys[0]).await;
+    assert_eq!(again.status, StatusCode::OK, "the redeemer asking again gets the same answer: {:?}", again.body);
+    let first = replies.iter().find(|r| r.status == StatusCode::OK).unwrap();
+    assert_eq!(again.body["orderId"], first.body["orderId"]);
     let orders = winner.all_pages(s, "/store/orders", "orders").await;
+    assert_eq!(orders.len(), 1, "one order");
     assert_eq!(
         (&orders[0]["gameId"], &orders[0]["priceGems"], &orders[0]["source"]),
         (&json!(FIREWATCH), &json!(0), &json!("key"))
@@ -101,13 +106,20 @@ async fn an_owner_keeps_the_key_unused_and_a_guessing_flood_is_throttled_per_acc
     let friend = s.new_player().await;
     assert_eq!(redeem(s, &friend, new_source(), &keys[0]).await.status, StatusCode::OK, "the key still works");
 
-    // One account guessing: ten failures an hour, then 429 (even for a good key).
+    // One account guessing: ten failures an hour, then 429, even for a real key. A success in
+    // between gives its slot back: it was no guess.
     let guesser = s.new_player().await;
-    for _ in 0..10 {
+    for _ in 0..9 {
         redeem(s, &guesser, new_source(), "AAAAA-AAAAA-AAAAA").await.assert_problem(404, "unknown_key");
     }
-    redeem(s, &guesser, new_source(), "BBBBB-BBBBB-BBBBB").await.assert_problem(429, "rate_limited");
+    let (_, good) = make_keys(s, &dev, 2).await;
+    let unused = &good[1];
+    assert_eq!(redeem(s, &guesser, new_source(), &good[0]).await.status, StatusCode::OK);
+    redeem(s, &guesser, new_source(), "AAAAA-AAAAA-AAAAA").await.assert_problem(404, "unknown_key");
+    redeem(s, &guesser, new_source(), unused).await.assert_problem(429, "rate_limited");
     redeem(s, &guesser, new_source(), "not a key").await.assert_problem(400, "validation_failed");
+    let someone = s.new_player().await;
+    assert_eq!(redeem(s, &someone, new_source(), unused).await.status, StatusCode::OK, "the refused key stays unused");
 
     // One source guessing across accounts: thirty failures an hour, then 429 for anyone there.
     let source = new_source();
@@ -121,4 +133,20 @@ async fn an_owner_keeps_the_key_unused_and_a_guessing_flood_is_throttled_per_acc
     assert_eq!(failures, 30);
     let fresh = s.new_player().await;
     redeem(s, &fresh, source, "DDDDD-DDDDD-DDDDD").await.assert_problem(429, "rate_limited");
+}
+
+/// Redemptions of different keys of one batch only check the batch, so a launch-day rush on one
+/// bundle's keys does not contend on it.
+#[tokio::test]
+async fn thirty_players_redeeming_thirty_keys_of_one_batch_at_once_all_succeed_and_are_counted() {
+    let s = stack();
+    let dev = s.developer_of("Campo Santo").await;
+    let (batch_id, keys) = make_keys(s, &dev, 30).await;
+    let players = join_all((0..30).map(|_| s.new_player())).await;
+    let replies = join_all(players.iter().zip(&keys).map(|(p, key)| redeem(s, p, new_source(), key))).await;
+    for r in &replies {
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    let batch = batches(s, &dev).await.into_iter().find(|b| b["batchId"] == batch_id.as_str()).unwrap();
+    assert_eq!((&batch["count"], &batch["redeemed"]), (&json!(30), &json!(30)));
 }

@@ -16,6 +16,7 @@ mod gacha_journey;
 mod game_credentials;
 mod groups;
 mod hardening;
+mod health;
 mod inventory;
 mod keys;
 mod lobbies;

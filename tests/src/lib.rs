@@ -464,8 +464,10 @@ impl aws_sdk_dynamodb::config::Intercept for CallCounter {
     }
 }
 
-/// Polls `probe` until it returns `Some`, or panics with `what` after `deadline`. Tests wait for
-/// asynchronous work (queues, events) this way, never with fixed sleeps.
+/// Held by a test while it takes the event bus down (`stack().bus.set_down`), so two such tests
+/// never heal each other's outage early.
+pub static BUS_OUTAGE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// A gem purchase charged by a function that died before crediting it: claimed under `guard`
 /// (with `claimed` as the stored request), charged at the sandbox, and its lock run out, as
 /// after a crash. A retry with the key, or the reconciler, completes it.
@@ -491,6 +493,8 @@ pub async fn charged_then_crashed(
         .unwrap();
 }
 
+/// Polls `probe` until it returns `Some`, or panics with `what` after `deadline`. Tests wait for
+/// asynchronous work (queues, events) this way, never with fixed sleeps.
 pub async fn eventually<T, F, Fut>(what: &str, deadline: std::time::Duration, probe: F) -> T
 where
     F: FnMut() -> Fut,

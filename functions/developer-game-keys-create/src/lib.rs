@@ -5,7 +5,7 @@
 use lambda_http::Request;
 use platform::http::{game_id_param, json_body, json_response, HttpResult};
 use platform::store::catalog;
-use platform::{flows, ApiError, App};
+use platform::{flows, App};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -20,10 +20,7 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     let player = app.authenticate(&req).await?;
     let game_id = game_id_param(&req, "gameId")?;
     let body: NewBatch = json_body(&req)?;
-    let label = body.label.unwrap_or_default().trim().to_owned();
-    if label.chars().count() > 100 || label.chars().any(char::is_control) {
-        return Err(ApiError::validation("label", "a label is at most 100 characters"));
-    }
+    let label = platform::domain::keys::check_label(body.label)?;
     let game = catalog::game(app, game_id).await?;
     flows::roles::may_manage(app, &player, &game).await?;
     let (batch, keys) = flows::keys::make_batch(app, &game, &player.user_id, body.count, label).await?;

@@ -51,6 +51,21 @@ pub fn digest(canonical: &str) -> String {
     hex::encode(Sha256::digest(canonical.as_bytes()))
 }
 
+/// A batch's label (for the developer: "press", "bundle"), checked and trimmed.
+pub fn check_label(raw: Option<String>) -> Result<String, ApiError> {
+    let label = raw.unwrap_or_default().trim().to_owned();
+    if label.chars().count() > 100 || label.chars().any(char::is_control) {
+        return Err(ApiError::validation("label", "a label is at most 100 characters"));
+    }
+    Ok(label)
+}
+
+/// Whether a failed redemption counts as a guess (keeps its slot in the failure limits): any
+/// refusal but a game already owned (the key was real and stays unused) and server errors.
+pub fn is_guess(failure: &ApiError) -> bool {
+    failure.code() != "already_owned" && failure.status().is_client_error()
+}
+
 /// A batch's size, checked.
 pub fn check_count(count: u32) -> Result<u32, ApiError> {
     if !(1..=MAX_BATCH).contains(&count) {
@@ -83,6 +98,16 @@ mod tests {
         assert!(normalize("7KQ2M-XW9RT-4HC8U").is_err(), "U is not in the alphabet");
         assert!(normalize("7KQ2M-XW9RT-4HC8é").is_err());
         assert_eq!(digest("A").len(), 64);
+    }
+
+    #[test]
+    fn only_refused_keys_count_as_guesses() {
+        let refused = ApiError::NotFound { code: "unknown_key", what: "k".into() };
+        assert!(is_guess(&refused));
+        assert!(!is_guess(&ApiError::Conflict { code: "already_owned", detail: String::new() }));
+        assert!(!is_guess(&ApiError::Unavailable("db".into())), "our failure is not the player's guess");
+        assert_eq!(check_label(Some("  press ".into())).unwrap(), "press");
+        assert!(check_label(Some("x".repeat(101))).is_err());
     }
 
     #[test]

@@ -59,11 +59,12 @@ pub async fn redeem(app: &App, user_id: &str, source_ip: &str, typed: &str) -> R
     ];
     let slots = rate_limit::take(app, &scopes).await?;
     let outcome = redeem_once(app, user_id, &keys::digest(&canonical)).await;
-    // Only a failed guess keeps its slot: a redeemed key, or a real key for a game already owned
-    // (the key stays unused), is no guess.
-    let guess = matches!(&outcome, Err(e) if !matches!(e.code(), "already_owned") && e.status().is_client_error());
-    if !guess {
-        slots.give_back(app).await?;
+    // Only a failed guess keeps its slot. Giving it back is best effort: a redemption that
+    // committed must answer 200 whatever happens to the counter.
+    if !matches!(&outcome, Err(failure) if keys::is_guess(failure)) {
+        if let Err(error) = slots.give_back(app).await {
+            tracing::warn!(?error, "a key redemption's rate-limit slot was not given back");
+        }
     }
     outcome
 }
@@ -71,10 +72,14 @@ pub async fn redeem(app: &App, user_id: &str, source_ip: &str, typed: &str) -> R
 async fn redeem_once(app: &App, user_id: &str, digest: &str) -> Result<Value, ApiError> {
     let unknown = || ApiError::NotFound { code: "unknown_key", what: "this product key".into() };
     let key = store::keys::key(app, digest).await?.ok_or_else(unknown)?;
-    if key.state != UNREDEEMED {
-        return Err(already_redeemed());
-    }
     let game = catalog::game(app, key.game_id).await?;
+    if key.state != UNREDEEMED {
+        // The same player asking again (a lost answer, a retry) gets the same answer.
+        return match (&key.redeemed_by, &key.order_id) {
+            (Some(by), Some(order_id)) if by == user_id => Ok(answer(order_id, &game)),
+            _ => Err(already_redeemed()),
+        };
+    }
     let line = OrderLine {
         game_id: game.game_id,
         name: game.name.clone(),
@@ -104,18 +109,22 @@ async fn redeem_once(app: &App, user_id: &str, digest: &str) -> Result<Value, Ap
     );
     let mut tx = Transaction::new();
     tx.add(Step::KeyRedemption, store::keys::redeem(app, digest, user_id, &order.order_id, &order.created_at)?);
-    tx.add(Step::KeyBatch, store::keys::count_redemption(app, &key.batch_id)?);
+    tx.add(Step::KeyBatch, store::keys::batch_live(app, &key.batch_id)?);
     tx.add(Step::Ownership { game_id: game.game_id }, orders::put_ownership(app, &owned)?);
     tx.add(Step::Order, orders::put_order(app, &order)?);
     tx.add(Step::OutboxEntry, redeemed.put(app)?);
     tx.commit(&app.db).await.map_err(ApiError::from)?;
-    Ok(json!({
+    Ok(answer(&order.order_id, &game))
+}
+
+fn answer(order_id: &str, game: &Game) -> Value {
+    json!({
         "message": "Key redeemed",
-        "orderId": order.order_id,
+        "orderId": order_id,
         "gameId": game.game_id,
         "name": game.name,
         "source": KEY_SOURCE,
-    }))
+    })
 }
 
 pub fn already_redeemed() -> ApiError {

@@ -58,7 +58,7 @@ pub enum Step {
     CouponClaim,
     /// A product key marked redeemed, once.
     KeyRedemption,
-    /// The key's batch still exists and is not revoked (its redeemed count goes up).
+    /// The key's batch still exists and is not revoked.
     KeyBatch,
     /// The Idempotency-Key's record with the first response, written once.
     IdempotencyRecord,

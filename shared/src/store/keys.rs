@@ -1,14 +1,15 @@
 //! Keys table: product keys under `key#<sha256>` (game, batch, state) and their batches under
-//! `batch#<batchId>` (game, size, redeemed count, revocation). Batch items carry `batchGame`, the
-//! key of the sparse `ByGame` index a developer's listing reads. A key's batch item is written
-//! after all its keys, and a redemption checks it: keys of a batch that failed to be made, or was
-//! revoked, never redeem.
+//! `batch#<batchId>` (game, size, revocation). Batch items carry `batchGame`, the key of the
+//! sparse `ByGame` index a developer's listing reads; key items carry `keyBatch`, the key of the
+//! sparse `ByBatch` index its redeemed count is read from. A key's batch item is written after all
+//! its keys, and a redemption checks it (a check, not a write: redemptions of different keys of
+//! one batch never contend): keys of a batch that failed to be made, or was revoked, never redeem.
 
 use super::{get_n, get_s, n, s, Item};
 use crate::app::{App, Table};
 use crate::error::ApiError;
 use aws_sdk_dynamodb::types::{
-    PutRequest, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update, WriteRequest,
+    ConditionCheck, PutRequest, ReturnValuesOnConditionCheckFailure, Select, TransactWriteItem, Update, WriteRequest,
 };
 use serde::Serialize;
 
@@ -37,6 +38,9 @@ pub struct Key {
     pub game_id: u32,
     pub batch_id: String,
     pub state: String,
+    /// Who redeemed it, for which order (once redeemed).
+    pub redeemed_by: Option<String>,
+    pub order_id: Option<String>,
 }
 
 fn key_pk(digest: &str) -> String {
@@ -58,6 +62,7 @@ pub async fn put_batch(app: &App, batch: &Batch, digests: &[String]) -> Result<(
                     ("pk".to_owned(), s(key_pk(digest))),
                     ("gameId".to_owned(), n(batch.game_id)),
                     ("batchId".to_owned(), s(&batch.batch_id)),
+                    ("keyBatch".to_owned(), s(&batch.batch_id)),
                     ("state".to_owned(), s(UNREDEEMED)),
                 ]);
                 let put = PutRequest::builder().set_item(Some(item)).build().map_err(ApiError::internal)?;
@@ -83,7 +88,6 @@ pub async fn put_batch(app: &App, batch: &Batch, digests: &[String]) -> Result<(
         .item("batchId", s(&batch.batch_id))
         .item("label", s(&batch.label))
         .item("count", n(batch.count))
-        .item("redeemed", n(0))
         .item("createdAt", s(&batch.created_at))
         .item("createdBy", s(&batch.created_by))
         .send()
@@ -97,7 +101,7 @@ fn batch_of(item: &Item) -> Batch {
         game_id: get_n(item, "gameId").unwrap_or(0),
         label: get_s(item, "label").unwrap_or_default().into(),
         count: get_n(item, "count").unwrap_or(0),
-        redeemed: get_n(item, "redeemed").unwrap_or(0),
+        redeemed: 0,
         created_at: get_s(item, "createdAt").unwrap_or_default().into(),
         created_by: get_s(item, "createdBy").unwrap_or_default().into(),
         revoked_at: get_s(item, "revokedAt").map(str::to_owned),
@@ -126,7 +130,33 @@ pub async fn batches_of_game(app: &App, game_id: u32) -> Result<Vec<Batch>, ApiE
         }
     }
     batches.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.batch_id.cmp(&a.batch_id)));
-    Ok(batches)
+    futures::future::try_join_all(batches.into_iter().map(|batch| with_redeemed_count(app, batch))).await
+}
+
+/// The batch with how many of its keys were redeemed (counted on the `ByBatch` index).
+async fn with_redeemed_count(app: &App, mut batch: Batch) -> Result<Batch, ApiError> {
+    let mut start = None;
+    loop {
+        let out = app
+            .db
+            .query()
+            .table_name(app.table(Table::KEYS)?)
+            .index_name("ByBatch")
+            .key_condition_expression("keyBatch = :batch")
+            .filter_expression("#state = :redeemed")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":batch", s(&batch.batch_id))
+            .expression_attribute_values(":redeemed", s(REDEEMED))
+            .select(Select::Count)
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await?;
+        batch.redeemed += out.count() as u64;
+        match out.last_evaluated_key {
+            Some(key) => start = Some(key),
+            None => return Ok(batch),
+        }
+    }
 }
 
 /// One batch, if it exists.
@@ -139,7 +169,10 @@ pub async fn batch(app: &App, batch_id: &str) -> Result<Option<Batch>, ApiError>
         .consistent_read(true)
         .send()
         .await?;
-    Ok(out.item.as_ref().map(batch_of))
+    match out.item.as_ref().map(batch_of) {
+        Some(batch) => Ok(Some(with_redeemed_count(app, batch).await?)),
+        None => Ok(None),
+    }
 }
 
 /// Revokes a batch (its unredeemed keys stop redeeming); `false` if it was revoked before.
@@ -172,6 +205,8 @@ pub async fn key(app: &App, digest: &str) -> Result<Option<Key>, ApiError> {
         game_id: get_n(&item, "gameId").unwrap_or(0),
         batch_id: get_s(&item, "batchId").unwrap_or_default().into(),
         state: get_s(&item, "state").unwrap_or_default().into(),
+        redeemed_by: get_s(&item, "redeemedBy").map(str::to_owned),
+        order_id: get_s(&item, "orderId").map(str::to_owned),
     }))
 }
 
@@ -194,15 +229,13 @@ pub fn redeem(app: &App, digest: &str, user_id: &str, order_id: &str, at: &str) 
     Ok(TransactWriteItem::builder().update(update).build())
 }
 
-/// The key's batch exists and is not revoked at commit; its redeemed count goes up by one.
-pub fn count_redemption(app: &App, batch_id: &str) -> Result<TransactWriteItem, ApiError> {
-    let update = Update::builder()
+/// The key's batch exists and is not revoked at commit.
+pub fn batch_live(app: &App, batch_id: &str) -> Result<TransactWriteItem, ApiError> {
+    let check = ConditionCheck::builder()
         .table_name(app.table(Table::KEYS)?)
         .key("pk", s(batch_pk(batch_id)))
-        .update_expression("ADD redeemed :one")
         .condition_expression("attribute_exists(pk) AND attribute_not_exists(revokedAt)")
-        .expression_attribute_values(":one", n(1))
         .build()
         .map_err(ApiError::internal)?;
-    Ok(TransactWriteItem::builder().update(update).build())
+    Ok(TransactWriteItem::builder().condition_check(check).build())
 }
