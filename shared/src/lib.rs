@@ -10,6 +10,7 @@ pub mod error;
 pub mod flows;
 pub mod http;
 pub mod mail;
+pub mod metrics;
 pub mod outbox;
 pub mod payments;
 pub mod queue;

@@ -292,12 +292,14 @@ async fn a_push_to_a_connection_the_gateway_lost_forgets_it_and_the_message_stay
 
     let r = s.post("/chat/messages", Some(&ann.token), &json!({ "recipientId": bob.user_id, "text": "anyone?" })).await;
     assert_eq!(r.status, StatusCode::CREATED);
-    eventually("the lost connection forgotten by the push", DEADLINE, || async {
-        platform::store::connections::of_player(&app, &bob.user_id).await.unwrap().is_empty().then_some(())
+    // Forgetting deletes the connection, then takes the device off the presence: two writes, so
+    // wait for both.
+    eventually("the lost connection forgotten by the push and bob's presence offline", DEADLINE, || async {
+        let gone = platform::store::connections::of_player(&app, &bob.user_id).await.unwrap().is_empty();
+        let presence = platform::store::presence::get(&app, &bob.user_id).await.unwrap().unwrap();
+        (gone && !presence.connected).then_some(())
     })
     .await;
-    let presence = platform::store::presence::get(&app, &bob.user_id).await.unwrap().unwrap();
-    assert!(!presence.connected, "the lost device left bob's presence");
     let r = s.get(&format!("/chat/conversations/{}/messages", ann.user_id), Some(&bob.token)).await;
     assert_eq!(r.body["messages"][0]["text"], "anyone?", "the message is in history");
 }

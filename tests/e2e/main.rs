@@ -20,6 +20,7 @@ mod health;
 mod inventory;
 mod keys;
 mod lobbies;
+mod metrics;
 mod minors;
 mod money;
 mod pity;

@@ -4,7 +4,8 @@
 //! from there and a group's order holds. The stream retries until the bus or the queue is back
 //! (an outage of minutes or hours loses nothing; records expire after 24 h, and the iterator-age
 //! alarm fires long before). A record that can never be published (it does not parse) is set
-//! aside on the failures queue at once, so it cannot stall the stream.
+//! aside on the failures queue at once, so it cannot stall the stream. Each business event
+//! published is counted in the business metrics (`platform::metrics`, EMF on stdout).
 
 use aws_lambda_events::dynamodb::Event;
 use lambda_runtime::{Error, LambdaEvent};
@@ -26,7 +27,11 @@ pub async fn handle(event: LambdaEvent<Event>, app: &App) -> Result<Value, Error
         }
         let image = serde_json::to_value(&record.change.new_image).unwrap_or(Value::Null);
         let sent = match outbox::Entry::from_image(record.change.new_image) {
-            Ok(entry) => outbox::send(app, &entry).await,
+            Ok(entry) => outbox::send(app, &entry).await.map(|()| {
+                if let outbox::Message::Event { detail_type, detail } = &entry.message {
+                    platform::metrics::emit_for_event(detail_type, detail);
+                }
+            }),
             Err(unreadable) => outbox::set_aside(app, &sequence, &unreadable, &image).await,
         };
         match sent {
