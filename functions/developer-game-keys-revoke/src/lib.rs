@@ -15,10 +15,14 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
     flows::roles::may_manage(app, &player, &game).await?;
     let unknown =
         || ApiError::NotFound { code: "unknown_batch", what: format!("key batch {batch_id} of game {game_id}") };
-    let batch = keys::batch(app, &batch_id).await?.filter(|b| b.game_id == game_id).ok_or_else(unknown)?;
+    let mut batch = keys::batch(app, &batch_id).await?.filter(|b| b.game_id == game_id).ok_or_else(unknown)?;
     if batch.revoked_at.is_none() {
-        keys::revoke(app, &batch_id, &platform::clock::now_rfc3339()).await?;
+        let at = platform::clock::now_rfc3339();
+        // Revoked meanwhile by another request: answer with its time.
+        batch = match keys::revoke(app, &batch_id, &at).await? {
+            true => keys::Batch { revoked_at: Some(at), ..batch },
+            false => keys::batch(app, &batch_id).await?.ok_or_else(unknown)?,
+        };
     }
-    let batch = keys::batch(app, &batch_id).await?.ok_or_else(unknown)?;
     json_response(200, &batch)
 }

@@ -159,17 +159,16 @@ async fn with_redeemed_count(app: &App, mut batch: Batch) -> Result<Batch, ApiEr
     }
 }
 
+/// The item under `pk`, read strongly consistent.
+async fn item(app: &App, pk: String) -> Result<Option<Item>, ApiError> {
+    let out =
+        app.db.get_item().table_name(app.table(Table::KEYS)?).key("pk", s(pk)).consistent_read(true).send().await?;
+    Ok(out.item)
+}
+
 /// One batch, if it exists.
 pub async fn batch(app: &App, batch_id: &str) -> Result<Option<Batch>, ApiError> {
-    let out = app
-        .db
-        .get_item()
-        .table_name(app.table(Table::KEYS)?)
-        .key("pk", s(batch_pk(batch_id)))
-        .consistent_read(true)
-        .send()
-        .await?;
-    match out.item.as_ref().map(batch_of) {
+    match item(app, batch_pk(batch_id)).await?.as_ref().map(batch_of) {
         Some(batch) => Ok(Some(with_redeemed_count(app, batch).await?)),
         None => Ok(None),
     }
@@ -192,15 +191,7 @@ pub async fn revoke(app: &App, batch_id: &str, at: &str) -> Result<bool, ApiErro
 
 /// The key with this digest, if one was made.
 pub async fn key(app: &App, digest: &str) -> Result<Option<Key>, ApiError> {
-    let out = app
-        .db
-        .get_item()
-        .table_name(app.table(Table::KEYS)?)
-        .key("pk", s(key_pk(digest)))
-        .consistent_read(true)
-        .send()
-        .await?;
-    Ok(out.item.map(|item| Key {
+    Ok(item(app, key_pk(digest)).await?.map(|item| Key {
         digest: digest.into(),
         game_id: get_n(&item, "gameId").unwrap_or(0),
         batch_id: get_s(&item, "batchId").unwrap_or_default().into(),
