@@ -25,7 +25,14 @@ pub fn of_event(detail_type: &str, detail: &Value) -> Vec<Metric> {
         }
         "GamePurchased" if detail["source"] == "key" => vec![("KeyRedemptions", 1.0, "Count")],
         "GamePurchased" => vec![("GamesSold", 1.0, "Count"), ("StoreRevenueGems", number("priceGems"), "Count")],
-        "GameRefunded" => vec![("Refunds", 1.0, "Count"), ("RefundedGems", number("refundedGems"), "Count")],
+        "GiftSent" => vec![
+            ("GiftsSent", 1.0, "Count"),
+            ("GamesSold", 1.0, "Count"),
+            ("StoreRevenueGems", number("priceGems"), "Count"),
+        ],
+        "GameRefunded" | "GiftDeclined" => {
+            vec![("Refunds", 1.0, "Count"), ("RefundedGems", number("refundedGems"), "Count")]
+        }
         _ => Vec::new(),
     }
 }
@@ -81,6 +88,12 @@ mod tests {
         );
         let key = json!({ "priceGems": 0, "source": "key" });
         assert_eq!(of_event("GamePurchased", &key), vec![("KeyRedemptions", 1.0, "Count")]);
+        let gift = json!({ "priceGems": 1099 });
+        assert_eq!(
+            of_event("GiftSent", &gift)[1..],
+            [("GamesSold", 1.0, "Count"), ("StoreRevenueGems", 1099.0, "Count")]
+        );
+        assert_eq!(of_event("GiftDeclined", &json!({ "refundedGems": 1099 }))[1], ("RefundedGems", 1099.0, "Count"));
         let pull = json!({ "count": 10, "currencySpent": 1600 });
         assert_eq!(of_event("PullCompleted", &pull)[0], ("Pulls", 10.0, "Count"));
         assert!(of_event("FriendRequestSent", &json!({})).is_empty());

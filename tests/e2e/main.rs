@@ -14,6 +14,7 @@ mod fairness;
 mod friends;
 mod gacha_journey;
 mod game_credentials;
+mod gifts;
 mod groups;
 mod hardening;
 mod health;

@@ -18,7 +18,8 @@ use serde_json::json;
 const FAN_OUT: usize = 16;
 
 /// Events that move a player's gems.
-const MONEY_EVENTS: [&str; 4] = ["CurrencyPurchased", "PullCompleted", "GamePurchased", "GameRefunded"];
+/// (`GiftDeclined` tells the buyer, whose gems came back.)
+const MONEY_EVENTS: [&str; 5] = ["CurrencyPurchased", "PullCompleted", "GamePurchased", "GameRefunded", "GiftDeclined"];
 
 pub async fn handle(record: SqsMessage, app: &App) -> Result<(), ApiError> {
     let event: serde_json::Value = queue::body(&record)?;

@@ -28,6 +28,10 @@ pub enum LedgerKind {
     StorePurchase,
     /// A store order refunded: its gems back.
     StoreRefund,
+    /// A game bought as a gift for a friend.
+    GiftPurchase,
+    /// A gift declined by its recipient: its gems back to the buyer.
+    GiftRefund,
     /// Duplicates past the inventory cap turned into shards (the second currency).
     DuplicateShards,
 }
@@ -57,6 +61,8 @@ impl LedgerKind {
             LedgerKind::GachaPull => "gacha_pull",
             LedgerKind::StorePurchase => "store_purchase",
             LedgerKind::StoreRefund => "store_refund",
+            LedgerKind::GiftPurchase => "gift_purchase",
+            LedgerKind::GiftRefund => "gift_refund",
             LedgerKind::DuplicateShards => "duplicate_shards",
         }
     }
@@ -72,8 +78,11 @@ impl LedgerKind {
     pub fn signed(self, amount: u64) -> i64 {
         let amount = amount as i64;
         match self {
-            LedgerKind::CurrencyPurchase | LedgerKind::DuplicateShards | LedgerKind::StoreRefund => amount,
-            LedgerKind::GachaPull | LedgerKind::StorePurchase => -amount,
+            LedgerKind::CurrencyPurchase
+            | LedgerKind::DuplicateShards
+            | LedgerKind::StoreRefund
+            | LedgerKind::GiftRefund => amount,
+            LedgerKind::GachaPull | LedgerKind::StorePurchase | LedgerKind::GiftPurchase => -amount,
         }
     }
 }

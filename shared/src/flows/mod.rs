@@ -4,6 +4,7 @@
 pub mod app_grants;
 pub mod chat;
 pub mod friends;
+pub mod gifts;
 pub mod groups;
 pub mod keys;
 pub mod lobbies;

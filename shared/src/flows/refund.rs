@@ -72,6 +72,14 @@ async fn attempt(
             .refuse(ApiError::Conflict { code: "already_refunded", detail: "this game was refunded".into() })
             .await;
     }
+    if order.source.as_deref() == Some(super::gifts::GIFT_SOURCE) {
+        let gift = ApiError::Rule {
+            code: "gift_not_refundable",
+            field: None,
+            detail: "a gift is refunded to its buyer when its recipient declines it".into(),
+        };
+        return flow.refuse(gift).await;
+    }
     if line.paid_gems == 0 {
         let free =
             ApiError::Rule { code: "not_refundable", field: None, detail: "nothing was paid for this game".into() };

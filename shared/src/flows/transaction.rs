@@ -60,6 +60,20 @@ pub enum Step {
     KeyRedemption,
     /// The key's batch still exists and is not revoked.
     KeyBatch,
+    /// The buyer and the recipient of a gift are friends.
+    Friendship,
+    /// The recipient of a gift does not own the game.
+    RecipientOwns {
+        game_id: u32,
+    },
+    /// A new gift, under a new id.
+    Gift,
+    /// The one gift of a game waiting for a player's answer.
+    GiftPending,
+    /// A gift's waiting marker removed by its answer.
+    GiftMarker,
+    /// A gift answered by its recipient, once (asks for the gift back).
+    GiftDecision,
     /// The Idempotency-Key's record with the first response, written once.
     IdempotencyRecord,
     /// The pending claim of a purchase with an external charge, completed once.
@@ -281,6 +295,16 @@ impl Step {
                 field: Some("key"),
                 detail: "this product key was revoked by the game's developer".into(),
             }),
+            Step::Friendship => Verdict::Refused(crate::flows::gifts::not_friends()),
+            Step::RecipientOwns { game_id } => Verdict::Refused(crate::flows::gifts::recipient_owns(*game_id)),
+            Step::Gift => Verdict::Failed(ApiError::internal("a new gift's id was taken")),
+            Step::GiftPending => {
+                conflict("gift_pending", "a gift of this game already waits for this player's answer".into())
+            }
+            Step::GiftMarker | Step::GiftDecision => {
+                let status = found.and_then(|gift| store::get_s(gift, "status")).unwrap_or("answered");
+                conflict("gift_decided", format!("this gift was {status} already"))
+            }
             Step::UsernameClaim => conflict("username_taken", "that username is already registered".into()),
             Step::EmailClaim => conflict("email_taken", "that email is already registered".into()),
             // The mark returns the message it found: delivered before, or no such message.

@@ -80,6 +80,20 @@ pub fn absent(app: &App, owner: &str, other: &str) -> Result<TransactWriteItem, 
     Ok(TransactWriteItem::builder().condition_check(check).build())
 }
 
+/// Holds while the owner's side of a relation is `state` (a gift goes to a friend only).
+pub fn holds(app: &App, owner: &str, other: &str, state: State) -> Result<TransactWriteItem, ApiError> {
+    let check = ConditionCheck::builder()
+        .table_name(app.table(Table::FRIENDS)?)
+        .key("userId", s(owner))
+        .key("otherUserId", s(other))
+        .condition_expression("#state = :state")
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_values(":state", s(state.as_str()))
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().condition_check(check).build())
+}
+
 /// A side moved from `from` to `to`, if it still holds `from`.
 pub fn move_side(app: &App, owner: &str, other: &str, from: State, to: State) -> Result<TransactWriteItem, ApiError> {
     let update = Update::builder()

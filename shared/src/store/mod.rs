@@ -11,6 +11,7 @@ pub mod connections;
 pub mod coupons;
 pub mod fairness;
 pub mod friends;
+pub mod gifts;
 pub mod groups;
 pub mod idempotency;
 pub mod inventory;

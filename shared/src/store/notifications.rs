@@ -28,6 +28,23 @@ pub fn notification_for(detail_type: &str, detail: &Value) -> Option<(String, St
                 detail["refundedGems"].as_u64()?
             ),
         )),
+        "GiftSent" => Some((
+            user("userId")?,
+            format!("{} sent you a gift: {}", detail["fromUsername"].as_str()?, detail["name"].as_str()?),
+        )),
+        "GiftAccepted" => Some((
+            user("userId")?,
+            format!("{} accepted your gift of {}", detail["byUsername"].as_str()?, detail["name"].as_str()?),
+        )),
+        "GiftDeclined" => Some((
+            user("userId")?,
+            format!(
+                "{} declined your gift of {}: {} gems are back in your wallet",
+                detail["byUsername"].as_str()?,
+                detail["name"].as_str()?,
+                detail["refundedGems"].as_u64()?
+            ),
+        )),
         "MessageSent" => Some((user("recipientId")?, "You have a new message".to_owned())),
         "FriendRequestSent" => {
             Some((user("userId")?, format!("{} wants to be your friend", detail["fromUsername"].as_str()?)))
@@ -153,6 +170,14 @@ mod tests {
         assert_eq!((who.as_str(), title.as_str()), ("a", "Portal is in your library"));
         assert!(notification_for("UserRegistered", &json!({ "userId": "a" })).is_none());
         assert!(notification_for("GamePurchased", &json!({ "userId": "a" })).is_none());
+        // A gift's events are addressed to whom they tell: the recipient, then the buyer.
+        let sent = json!({ "userId": "b", "fromUsername": "ann", "name": "Braid" });
+        assert_eq!(notification_for("GiftSent", &sent).unwrap(), ("b".into(), "ann sent you a gift: Braid".into()));
+        let declined = json!({ "userId": "a", "byUsername": "bob", "name": "Braid", "refundedGems": 1099 });
+        assert_eq!(
+            notification_for("GiftDeclined", &declined).unwrap().1,
+            "bob declined your gift of Braid: 1099 gems are back in your wallet"
+        );
         let sale = json!({ "name": "Portal", "priceGems": 360, "percent": 50 });
         assert_eq!(wishlist_alert(&sale, 360, None).unwrap(), "Portal is 50 % off: 360 gems");
         assert_eq!(

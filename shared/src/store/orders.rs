@@ -4,7 +4,7 @@
 use super::{put_new, records_page};
 use crate::app::{App, Table};
 use crate::error::ApiError;
-use aws_sdk_dynamodb::types::{Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
 /// Who sells on every receipt: the store is merchant of record (games' publishers are named per
@@ -40,7 +40,8 @@ pub struct Order {
     /// The price region the order was priced in (`domain::regions`); older orders have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_region: Option<String>,
-    /// What paid for it when not gems: `key` (a product key).
+    /// Where it came from when not bought for oneself: `key` (a product key) or `gift` (bought
+    /// for a friend, or received from one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
@@ -121,6 +122,18 @@ pub fn put_order(app: &App, order: &Order) -> Result<TransactWriteItem, ApiError
 /// Ownership: fails if the player already owns the game.
 pub fn put_ownership(app: &App, entry: &LibraryEntry) -> Result<TransactWriteItem, ApiError> {
     put_new(app.table(Table::LIBRARY)?, entry, "gameId")
+}
+
+/// Holds while the player does not own the game (a gift to them is refused otherwise).
+pub fn not_owned(app: &App, user_id: &str, game_id: u32) -> Result<TransactWriteItem, ApiError> {
+    let check = ConditionCheck::builder()
+        .table_name(app.table(Table::LIBRARY)?)
+        .key("userId", super::s(user_id))
+        .key("gameId", super::n(game_id))
+        .condition_expression("attribute_not_exists(gameId)")
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().condition_check(check).build())
 }
 
 /// One of the player's orders, read strongly consistent (`None`: no such order of theirs).
