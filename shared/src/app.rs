@@ -36,6 +36,7 @@ impl Table {
     pub const CONVERSATIONS: Table = Table("CONVERSATIONS_TABLE");
     pub const BLOCKS: Table = Table("BLOCKS_TABLE");
     pub const NOTIFICATIONS: Table = Table("NOTIFICATIONS_TABLE");
+    pub const DELIVERIES: Table = Table("DELIVERIES_TABLE");
     pub const OUTBOX: Table = Table("OUTBOX_TABLE");
     pub const SESSIONS: Table = Table("SESSIONS_TABLE");
     pub const REFRESH_TOKENS: Table = Table("REFRESH_TOKENS_TABLE");

@@ -1,4 +1,4 @@
-//! Account mail (password resets, address verification) through SES, from the template's
+//! Mail (password resets, address verification, email notifications) through SES, from the template's
 //! `SenderEmail` identity.
 
 use crate::error::ApiError;
@@ -17,14 +17,16 @@ impl Mailer {
         }
     }
 
-    pub async fn send(&self, to: &str, subject: &str, text: String) -> Result<(), ApiError> {
+    /// Sends one mail; returns SES's message id.
+    pub async fn send(&self, to: &str, subject: &str, text: String) -> Result<String, ApiError> {
         use aws_sdk_ses::types::{Body, Content, Destination, Message};
         let content = |data: String| Content::builder().data(data).charset("UTF-8").build().map_err(ApiError::internal);
         let message = Message::builder()
             .subject(content(subject.into())?)
             .body(Body::builder().text(content(text)?).build())
             .build();
-        self.ses
+        let sent = self
+            .ses
             .send_email()
             .source(&self.sender)
             .destination(Destination::builder().to_addresses(to).build())
@@ -32,6 +34,6 @@ impl Mailer {
             .send()
             .await
             .map_err(|e| ApiError::Unavailable(format!("sending mail: {e}")))?;
-        Ok(())
+        Ok(sent.message_id)
     }
 }

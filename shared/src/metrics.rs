@@ -25,7 +25,7 @@ pub fn of_event(detail_type: &str, detail: &Value) -> Vec<Metric> {
         }
         "GamePurchased" if detail["source"] == "key" => vec![("KeyRedemptions", 1.0, "Count")],
         "GamePurchased" => vec![("GamesSold", 1.0, "Count"), ("StoreRevenueGems", number("priceGems"), "Count")],
-        "GiftSent" => vec![
+        "GiftPurchased" => vec![
             ("GiftsSent", 1.0, "Count"),
             ("GamesSold", 1.0, "Count"),
             ("StoreRevenueGems", number("priceGems"), "Count"),
@@ -90,7 +90,7 @@ mod tests {
         assert_eq!(of_event("GamePurchased", &key), vec![("KeyRedemptions", 1.0, "Count")]);
         let gift = json!({ "priceGems": 1099 });
         assert_eq!(
-            of_event("GiftSent", &gift)[1..],
+            of_event("GiftPurchased", &gift)[1..],
             [("GamesSold", 1.0, "Count"), ("StoreRevenueGems", 1099.0, "Count")]
         );
         assert_eq!(of_event("GiftDeclined", &json!({ "refundedGems": 1099 }))[1], ("RefundedGems", 1099.0, "Count"));

@@ -1,34 +1,24 @@
 //! Account mail, read back from LocalStack's SES mailbox as the player would read it: a password
 //! reset token works once and ends every session; an address verification token works once.
 
-use platform_tests::{http, new_source, stack, Stack};
+use platform_tests::{new_source, stack, Stack, MAIL_OUTAGE};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::Duration;
 
 /// The token (starting `prefix`) in the newest mail SES holds for `to`, waiting with a deadline.
-async fn mailed_token(s: &Stack, to: &str, prefix: &'static str) -> String {
-    let sender = s.template.email_identities.first().expect("the template's sender identity").clone();
-    let localstack = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL is set by ./dev test");
-    platform_tests::eventually("the mail", Duration::from_secs(20), || {
-        let (sender, localstack) = (sender.clone(), localstack.clone());
-        async move {
-            let mailbox: Value =
-                http().get(format!("{localstack}/_aws/ses?email={sender}")).send().await.ok()?.json().await.ok()?;
-            let mail = mailbox["messages"]
-                .as_array()?
-                .iter()
-                .rev()
-                .find(|m| m["Destination"]["ToAddresses"].as_array().is_some_and(|a| a.iter().any(|t| t == to)))?;
-            let text = mail["Body"]["text_part"].as_str()?;
-            text.split_whitespace().find(|w| w.starts_with(prefix)).map(str::to_owned)
-        }
+pub async fn mailed_token(s: &Stack, to: &str, prefix: &'static str) -> String {
+    platform_tests::eventually("the mail", Duration::from_secs(20), || async {
+        let mails = s.mails_to(to).await;
+        let text = mails.last()?["Body"]["text_part"].as_str()?.to_owned();
+        text.split_whitespace().find(|w| w.starts_with(prefix)).map(str::to_owned)
     })
     .await
 }
 
 #[tokio::test]
 async fn a_mailed_token_resets_the_password_once_and_ends_every_session() {
+    let _mail_up = MAIL_OUTAGE.read().await;
     let s = stack();
     let p = s.new_player().await;
     let email = format!("{}@example.com", p.username);
@@ -59,6 +49,7 @@ async fn a_mailed_token_resets_the_password_once_and_ends_every_session() {
 
 #[tokio::test]
 async fn reset_requests_are_limited_per_address() {
+    let _mail_up = MAIL_OUTAGE.read().await;
     let s = stack();
     let p = s.new_player().await;
     let body = json!({ "email": format!("{}@example.com", p.username) });
@@ -75,6 +66,7 @@ async fn reset_requests_are_limited_per_address() {
 
 #[tokio::test]
 async fn a_mailed_link_verifies_the_address_once() {
+    let _mail_up = MAIL_OUTAGE.read().await;
     let s = stack();
     let p = s.new_player().await;
     let email = format!("{}@example.com", p.username);
@@ -97,6 +89,7 @@ async fn a_mailed_link_verifies_the_address_once() {
 /// takes the freed username, the old link does not open the new account.
 #[tokio::test]
 async fn a_reset_link_never_opens_a_later_account_with_the_same_username() {
+    let _mail_up = MAIL_OUTAGE.read().await;
     let s = stack();
     let p = s.new_player().await;
     let email = format!("{}@example.com", p.username);

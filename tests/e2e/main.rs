@@ -24,6 +24,7 @@ mod lobbies;
 mod metrics;
 mod minors;
 mod money;
+mod notification_channels;
 mod pity;
 mod profiles;
 mod refunds;

@@ -23,6 +23,8 @@ pub struct Stack {
     pub bus: std::sync::Arc<infra::faults::Proxy>,
     pub dynamodb: std::sync::Arc<infra::faults::Proxy>,
     pub sqs: std::sync::Arc<infra::faults::Proxy>,
+    /// SES (mail), for the functions that send it.
+    pub mail: std::sync::Arc<infra::faults::Proxy>,
     /// The local Lambda runtime, to kill a function in the middle of an invocation.
     pub runtime: std::sync::Arc<infra::runtime::Runtime>,
 }
@@ -101,7 +103,9 @@ pub fn stack() -> &'static Stack {
                 let bus = infra::faults::Proxy::start(emulator_addr("EVENTBRIDGE")).await.expect("bus proxy");
                 let dynamodb = infra::faults::Proxy::start(emulator_addr("DYNAMODB")).await.expect("DynamoDB proxy");
                 let sqs = infra::faults::Proxy::start(emulator_addr("SQS")).await.expect("SQS proxy");
+                let mail = infra::faults::Proxy::start(emulator_addr("SES")).await.expect("SES proxy");
                 let extra_env = vec![
+                    ("AWS_ENDPOINT_URL_SES".to_string(), mail.url()),
                     ("AWS_ENDPOINT_URL_EVENTBRIDGE".to_string(), bus.url()),
                     ("AWS_ENDPOINT_URL_DYNAMODB".to_string(), dynamodb.url()),
                     ("AWS_ENDPOINT_URL_SQS".to_string(), sqs.url()),
@@ -122,14 +126,14 @@ pub fn stack() -> &'static Stack {
                 infra::deploy::deploy(&deploy_template).await.expect("deploy to the emulators");
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 let invoke = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                let faults = (bus, dynamodb, sqs, runtime);
+                let faults = (bus, dynamodb, sqs, mail, runtime);
                 tx.send((listener.local_addr().unwrap(), invoke.local_addr().unwrap(), socket_addr, faults)).unwrap();
                 api.serve(listener, Some(invoke), Some(socket)).await.unwrap();
             });
         });
         // The first deploy loads the 27,075-game catalog (about 30 s on an idle machine, more on a
         // busy one); later ones find it loaded. A deadline, not a wait.
-        let (addr, invoke, socket, (bus, dynamodb, sqs, runtime)) =
+        let (addr, invoke, socket, (bus, dynamodb, sqs, mail, runtime)) =
             rx.recv_timeout(std::time::Duration::from_secs(300)).expect("local API started");
         Stack {
             base_url: format!("http://{addr}"),
@@ -139,6 +143,7 @@ pub fn stack() -> &'static Stack {
             bus,
             dynamodb,
             sqs,
+            mail,
             runtime,
         }
     })
@@ -464,6 +469,10 @@ impl aws_sdk_dynamodb::config::Intercept for CallCounter {
     }
 }
 
+/// Taken for writing by a test while it takes SES down (`stack().mail.set_down`), for reading by
+/// every test that needs mail to go out.
+pub static MAIL_OUTAGE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
 /// Held by a test while it takes the event bus down (`stack().bus.set_down`), so two such tests
 /// never heal each other's outage early.
 pub static BUS_OUTAGE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -545,6 +554,19 @@ impl Stack {
             .unwrap();
         assert!(r.headers().get("x-amz-function-error").is_none(), "{function} failed");
         r.json().await.unwrap()
+    }
+}
+
+impl Stack {
+    /// Every mail LocalStack's SES holds for `to`, oldest first (as the player's inbox would).
+    pub async fn mails_to(&self, to: &str) -> Vec<Value> {
+        let sender = self.template.email_identities.first().expect("the template's sender identity");
+        let localstack = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL is set by ./dev test");
+        let mailbox: Value =
+            http().get(format!("{localstack}/_aws/ses?email={sender}")).send().await.unwrap().json().await.unwrap();
+        let sent_to =
+            |m: &&Value| m["Destination"]["ToAddresses"].as_array().is_some_and(|a| a.iter().any(|t| t == to));
+        mailbox["messages"].as_array().map(|all| all.iter().filter(sent_to).cloned().collect()).unwrap_or_default()
     }
 }
 

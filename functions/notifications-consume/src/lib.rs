@@ -1,15 +1,18 @@
-//! SQS consumer of the notifications queue (fed by an EventBridge rule): stores each once, then
-//! pushes it, and for money events the new balance, to the player's open sockets. The pushes are
+//! SQS consumer of the notifications queue (fed by an EventBridge rule): tells the player on the
+//! channels they chose (`flows::notify`): in the app (stored once, then pushed, and for money
+//! events the new balance, to the player's open sockets) and by email to a verified address (sent
+//! once, tracked; a failure fails the message, so its redelivery retries the mail). The pushes are
 //! best effort (the notification stays readable over HTTP) and repeat on a redelivery, so a client
 //! tells them apart by `notificationId`.
 //!
-//! `GameDiscounted` fans out: every wishlister of the game gets one notification (the sale, or
-//! their target price reached, at the sale price of their price region), keyed by the event's
-//! id, so a redelivered event adds none.
+//! `GameDiscounted` fans out: every wishlister of the game is told once (the sale, or their
+//! target price reached, at the sale price of their price region), keyed by the event's id, so a
+//! redelivered event adds none.
 
 use aws_lambda_events::sqs::SqsMessage;
 use futures::StreamExt;
 use platform::domain::{pricing, regions};
+use platform::flows::notify::{self, Courier};
 use platform::store::{accounts, connections, notifications, prices, wallet, wishlist};
 use platform::{queue, sockets, ApiError, App};
 use serde_json::json;
@@ -18,18 +21,25 @@ use serde_json::json;
 const FAN_OUT: usize = 16;
 
 /// Events that move a player's gems.
-/// (`GiftDeclined` tells the buyer, whose gems came back.)
-const MONEY_EVENTS: [&str; 5] = ["CurrencyPurchased", "PullCompleted", "GamePurchased", "GameRefunded", "GiftDeclined"];
+/// (`GiftPurchased` and `GiftDeclined` tell the buyer, whose gems went and came back.)
+const MONEY_EVENTS: [&str; 6] =
+    ["CurrencyPurchased", "PullCompleted", "GamePurchased", "GameRefunded", "GiftPurchased", "GiftDeclined"];
 
-pub async fn handle(record: SqsMessage, app: &App) -> Result<(), ApiError> {
+pub async fn handle(record: SqsMessage, app: &App, courier: &Courier) -> Result<(), ApiError> {
     let event: serde_json::Value = queue::body(&record)?;
     let (detail_type, detail) = notifications::parts(&event)?;
     if detail_type == "GameDiscounted" {
-        return alert_wishlisters(app, detail).await;
+        return alert_wishlisters(app, courier, detail).await;
     }
-    let stored = notifications::store(app, &event).await?;
-    tracing::info!(new = stored.new, %detail_type, "notification stored");
-    announce(app, &stored, MONEY_EVENTS.contains(&detail_type), detail_type).await;
+    let Some((user_id, title)) = notifications::notification_for(detail_type, detail) else {
+        return Err(ApiError::internal(format!("no notification for a {detail_type} event")));
+    };
+    let addressee = accounts::addressee(app, &user_id).await?;
+    let stored = notify::tell(app, courier, &user_id, addressee.as_ref(), detail_type, detail, &title).await?;
+    tracing::info!(in_app = stored.as_ref().map(|s| s.new), %detail_type, "player told");
+    if let Some(stored) = stored {
+        announce(app, &stored, MONEY_EVENTS.contains(&detail_type), detail_type).await;
+    }
     Ok(())
 }
 
@@ -43,7 +53,7 @@ async fn announce(app: &App, stored: &notifications::Stored, money: bool, cause:
 
 /// One notification per wishlister of the discounted game, a page of the `ByGame` index at a
 /// time (a failure redelivers the event; players notified before find theirs stored).
-async fn alert_wishlisters(app: &App, detail: &serde_json::Value) -> Result<(), ApiError> {
+async fn alert_wishlisters(app: &App, courier: &Courier, detail: &serde_json::Value) -> Result<(), ApiError> {
     let game_id = detail["gameId"].as_u64().and_then(|id| u32::try_from(id).ok());
     let game_id = game_id.ok_or_else(|| ApiError::internal("GameDiscounted without a gameId"))?;
     let (base, percent) = (detail["listPriceGems"].as_u64(), detail["percent"].as_u64());
@@ -56,22 +66,27 @@ async fn alert_wishlisters(app: &App, detail: &serde_json::Value) -> Result<(), 
         let (wishes, next) = wishlist::of_game(app, game_id, start).await?;
         // Each wishlister is told the sale price of their own region (one batch read a page).
         let ids: Vec<String> = wishes.iter().map(|w| w.user_id.clone()).collect();
-        let profiles = accounts::profiles(app, &ids).await?;
+        let addressees = accounts::addressees(app, &ids).await?;
         let game_prices = &game_prices;
-        let profiles = &profiles;
+        let addressees = &addressees;
         // A page's players are told concurrently: a popular game's alert must fit the timeout.
         let told: Vec<Result<bool, ApiError>> = futures::stream::iter(wishes)
             .map(|wish| async move {
-                let country = profiles.get(&wish.user_id).and_then(|(_, p)| p.country.as_deref());
+                let addressee = addressees.get(&wish.user_id);
+                let country = addressee.and_then(|a| a.profile.country.as_deref());
                 let region = regions::of_country(country).0;
                 let price = pricing::discounted(game_prices.list_price(base, region), percent);
                 let title = notifications::wishlist_alert(detail, price, wish.target_price_gems)
                     .ok_or_else(|| ApiError::internal("GameDiscounted without a name or percent"))?;
-                let stored = notifications::store_for(app, &wish.user_id, "GameDiscounted", detail, &title).await?;
-                if stored.new {
-                    announce(app, &stored, false, "GameDiscounted").await;
+                let stored =
+                    notify::tell(app, courier, &wish.user_id, addressee, "GameDiscounted", detail, &title).await?;
+                match stored {
+                    Some(stored) if stored.new => {
+                        announce(app, &stored, false, "GameDiscounted").await;
+                        Ok(true)
+                    }
+                    _ => Ok(false),
                 }
-                Ok(stored.new)
             })
             .buffer_unordered(FAN_OUT)
             .collect()

@@ -19,18 +19,24 @@ pub(crate) fn is_bidi_control(c: char) -> bool {
 /// Message text: trimmed, 1-2000 characters with at least one visible one, no control characters
 /// but line breaks and tabs, no bidirectional controls.
 pub fn validate_text(raw: &str) -> Result<String, ApiError> {
+    checked_text("text", raw, MAX_TEXT_CHARS)
+}
+
+/// Text one player writes to another (`field` in the request): `validate_text`'s rules with at
+/// most `max_chars` characters.
+pub fn checked_text(field: &'static str, raw: &str, max_chars: usize) -> Result<String, ApiError> {
     let text = raw.trim_matches(|c: char| c.is_whitespace() || is_invisible(c));
     if text.is_empty() {
-        return Err(ApiError::validation("text", "text must contain a visible character"));
+        return Err(ApiError::validation(field, format!("{field} must contain a visible character")));
     }
-    if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(ApiError::validation("text", format!("text may be at most {MAX_TEXT_CHARS} characters")));
+    if text.chars().count() > max_chars {
+        return Err(ApiError::validation(field, format!("{field} may be at most {max_chars} characters")));
     }
     if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(ApiError::validation("text", "text must not contain control characters"));
+        return Err(ApiError::validation(field, format!("{field} must not contain control characters")));
     }
     if text.chars().any(is_bidi_control) {
-        return Err(ApiError::validation("text", "text must not contain bidirectional control characters"));
+        return Err(ApiError::validation(field, format!("{field} must not contain bidirectional control characters")));
     }
     Ok(text.to_owned())
 }

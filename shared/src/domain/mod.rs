@@ -13,6 +13,7 @@ pub mod keys;
 pub mod lobbies;
 pub mod minors;
 pub mod money;
+pub mod notifications;
 pub mod oauth;
 pub mod pity;
 pub mod presence;

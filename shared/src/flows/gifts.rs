@@ -20,7 +20,6 @@ use super::{Idempotency, MoneyFlow, Step, Transaction, WalletChange};
 use crate::app::App;
 use crate::domain::friends::State;
 use crate::domain::money::LedgerKind;
-use crate::domain::regions;
 use crate::error::ApiError;
 use crate::outbox;
 use crate::store::gifts::{self, Gift, ACCEPTED, DECLINED, PENDING};
@@ -35,22 +34,13 @@ pub const GIFT_SOURCE: &str = "gift";
 /// A gift's note to the friend, as Steam's.
 pub const MAX_MESSAGE_CHARS: usize = 280;
 
-/// The note as stored: trimmed, `None` if empty; at most `MAX_MESSAGE_CHARS` characters and no
-/// control characters but line breaks.
+/// The note as stored: absent or blank is none; otherwise chat's rules (`domain::chat`), with at
+/// most `MAX_MESSAGE_CHARS` characters.
 pub fn checked_message(raw: Option<&str>) -> Result<Option<String>, ApiError> {
-    let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(None);
-    };
-    if text.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(ApiError::validation(
-            "message",
-            format!("a gift's message is at most {MAX_MESSAGE_CHARS} characters"),
-        ));
+    match raw.filter(|text| !text.trim().is_empty()) {
+        Some(text) => crate::domain::chat::checked_text("message", text, MAX_MESSAGE_CHARS).map(Some),
+        None => Ok(None),
     }
-    if text.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(ApiError::validation("message", "a gift's message may not hold control characters"));
-    }
-    Ok(Some(text.to_owned()))
 }
 
 /// `POST /store/gifts`: buys `game_id` for the friend `recipient_id` at the price the buyer sees.
@@ -81,7 +71,7 @@ pub async fn send(
         orders::library_entry(app, recipient_id, game_id),
     )?;
     let (sender_name, sender_profile) = sender.ok_or(ApiError::Unauthorized("the account no longer exists"))?;
-    let region = regions::of_country(sender_profile.country.as_deref()).0;
+    let region = super::region::of_profile(&sender_profile);
     let picks = [Pick { game, sales }];
     let mut lines = price_lines(&picks, None, region, crate::clock::now_secs())?;
     let total = lines[0].paid_gems;
@@ -135,7 +125,7 @@ pub async fn send(
             decided_at: None,
         };
         tx.add(Step::Friendship, friends::holds(app, sender_id, recipient_id, State::Friend)?);
-        tx.add(Step::RecipientOwns { game_id }, orders::not_owned(app, recipient_id, game_id)?);
+        tx.add(Step::RecipientNotOwner { game_id }, orders::not_owned(app, recipient_id, game_id)?);
         tx.add(Step::PriceCheck { game_id }, store::catalog::price_unchanged(app, &pick.game)?);
         tx.add(Step::PriceCheck { game_id }, store::prices::unchanged(app, game_id, pick.sales.version)?);
         let sale = Line::sale(game_id, &line.seller, &line.name, &order.order_id, line.paid_gems, line.fee_gems);
@@ -147,15 +137,25 @@ pub async fn send(
             store::ledger::entry(app, sender_id, LedgerKind::GiftPurchase, line.paid_gems, &order.order_id)?,
         );
         tx.add(Step::Order, orders::put_order(app, &order)?);
+        // The recipient is told of the gift, never of its price; the buyer's receipt event has it.
         let sent = outbox::Entry::event(
             "GiftSent",
             recipient_id,
             json!({
                 "giftId": gift.gift_id, "fromUserId": sender_id, "fromUsername": sender_name,
-                "gameId": game_id, "name": line.name, "priceGems": line.paid_gems,
+                "gameId": game_id, "name": line.name,
             }),
         );
         tx.add(Step::OutboxEntry, sent.put(app)?);
+        let bought = outbox::Entry::event(
+            "GiftPurchased",
+            sender_id,
+            json!({
+                "giftId": gift.gift_id, "toUserId": recipient_id, "toUsername": recipient_name,
+                "gameId": game_id, "name": line.name, "priceGems": line.paid_gems, "orderId": order.order_id,
+            }),
+        );
+        tx.add(Step::OutboxEntry, bought.put(app)?);
         let mut answer = gift_json(&gift, sender_id);
         answer["message"] = json!("Gift sent");
         answer["priceRegion"] = json!(region.code);
@@ -219,7 +219,8 @@ pub async fn accept(app: &App, recipient_id: &str, gift_id: &str) -> Result<Valu
             };
             Ok(accepted(&done))
         }
-        // A concurrent accept won: answer as it did.
+        // A concurrent accept won (answer as it did), or a decline did, or the recipient owns the
+        // game now (the refusal).
         Err(verdict) => answered_meanwhile(app, gift_id, ACCEPTED, verdict.into(), accepted).await,
     }
 }
@@ -367,5 +368,7 @@ mod tests {
         assert!(checked_message(Some(&"é".repeat(MAX_MESSAGE_CHARS))).is_ok());
         assert!(checked_message(Some(&"é".repeat(MAX_MESSAGE_CHARS + 1))).is_err());
         assert!(checked_message(Some("bell\u{7}")).is_err());
+        assert!(checked_message(Some("\u{200B}\u{200B}")).is_err(), "invisible only");
+        assert!(checked_message(Some("abc\u{202E}def")).is_err(), "bidi override");
     }
 }

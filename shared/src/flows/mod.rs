@@ -9,6 +9,7 @@ pub mod groups;
 pub mod keys;
 pub mod lobbies;
 pub mod money;
+pub mod notify;
 pub mod password;
 pub mod presence;
 pub mod profile;

@@ -9,8 +9,12 @@ use crate::error::ApiError;
 /// The region of a player's profile country.
 pub async fn of_player(app: &App, user_id: &str) -> Result<&'static Region, ApiError> {
     let profile = crate::store::accounts::profile(app, user_id).await?;
-    let country = profile.and_then(|(_, profile)| profile.country);
-    Ok(regions::of_country(country.as_deref()).0)
+    Ok(profile.map_or(regions::HOME, |(_, profile)| of_profile(&profile)))
+}
+
+/// The region of a profile read already.
+pub fn of_profile(profile: &crate::domain::profile::Profile) -> &'static Region {
+    regions::of_country(profile.country.as_deref()).0
 }
 
 /// The region a storefront read is priced in: the signed-in player's (a bad token is a 401), or

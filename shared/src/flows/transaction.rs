@@ -63,7 +63,7 @@ pub enum Step {
     /// The buyer and the recipient of a gift are friends.
     Friendship,
     /// The recipient of a gift does not own the game.
-    RecipientOwns {
+    RecipientNotOwner {
         game_id: u32,
     },
     /// A new gift, under a new id.
@@ -296,7 +296,7 @@ impl Step {
                 detail: "this product key was revoked by the game's developer".into(),
             }),
             Step::Friendship => Verdict::Refused(crate::flows::gifts::not_friends()),
-            Step::RecipientOwns { game_id } => Verdict::Refused(crate::flows::gifts::recipient_owns(*game_id)),
+            Step::RecipientNotOwner { game_id } => Verdict::Refused(crate::flows::gifts::recipient_owns(*game_id)),
             Step::Gift => Verdict::Failed(ApiError::internal("a new gift's id was taken")),
             Step::GiftPending => {
                 conflict("gift_pending", "a gift of this game already waits for this player's answer".into())

@@ -244,6 +244,83 @@ pub async fn profile(app: &App, user_id: &str) -> Result<Option<(String, crate::
     Ok(Some((username, serde_dynamo::from_item(item)?)))
 }
 
+/// A player as notifications reach them: name, profile (address, country) and channel choices.
+#[derive(Debug, Clone)]
+pub struct Addressee {
+    pub username: String,
+    pub profile: crate::domain::profile::Profile,
+    item: super::Item,
+}
+
+impl Addressee {
+    fn of_item(item: super::Item) -> Result<Option<Addressee>, ApiError> {
+        let Some(username) = get_s(&item, "username").map(str::to_owned) else { return Ok(None) };
+        Ok(Some(Addressee { username, profile: serde_dynamo::from_item(item.clone())?, item }))
+    }
+
+    /// The channels the player chose for a kind of notification (`domain::notifications`).
+    pub fn channels(&self, kind: &str) -> crate::domain::notifications::Channels {
+        crate::domain::notifications::channels(kind, |attribute| {
+            self.item.get(attribute).and_then(|v| v.as_bool().ok()).copied()
+        })
+    }
+
+    /// The address mail may go to: only one the player proved they read.
+    pub fn verified_email(&self) -> Option<&str> {
+        self.profile.email.as_deref().filter(|_| self.profile.email_verified)
+    }
+}
+
+/// A player as notifications reach them (`None`: no such player, or erased).
+pub async fn addressee(app: &App, user_id: &str) -> Result<Option<Addressee>, ApiError> {
+    match live_user(app, user_id, true).await? {
+        Some(item) => Addressee::of_item(item),
+        None => Ok(None),
+    }
+}
+
+/// Many players as notifications reach them, at once (erased and unknown ones are absent).
+pub async fn addressees(
+    app: &App,
+    user_ids: &[String],
+) -> Result<std::collections::HashMap<String, Addressee>, ApiError> {
+    let keys = user_ids.iter().map(|id| super::Item::from([("pk".to_owned(), s(format!("user#{id}")))])).collect();
+    let mut found = std::collections::HashMap::new();
+    for item in super::batch_get(app, Table::USERS, keys, None).await? {
+        let Some(user_id) = get_s(&item, "pk").map(|pk| pk.trim_start_matches("user#").to_owned()) else { continue };
+        if let Some(addressee) = Addressee::of_item(item)? {
+            found.insert(user_id, addressee);
+        }
+    }
+    Ok(found)
+}
+
+/// Sets channel choices (`(attribute, on)` from `domain::notifications::checked_change`) of an
+/// existing player in one update, without reading them.
+pub async fn set_channels(app: &App, user_id: &str, changes: &[(String, bool)]) -> Result<(), ApiError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut update = app.db.update_item().table_name(app.table(Table::USERS)?).key("pk", s(format!("user#{user_id}")));
+    let mut set = Vec::new();
+    for (i, (attribute, on)) in changes.iter().enumerate() {
+        set.push(format!("#c{i} = :c{i}"));
+        update = update
+            .expression_attribute_names(format!("#c{i}"), attribute)
+            .expression_attribute_values(format!(":c{i}"), aws_sdk_dynamodb::types::AttributeValue::Bool(*on));
+    }
+    let result = update
+        .update_expression(format!("SET {}", set.join(", ")))
+        .condition_expression("attribute_exists(username)")
+        .send()
+        .await;
+    if super::applied(result)? {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized("the account no longer exists"))
+    }
+}
+
 /// Usernames and profiles of many players at once (erased and unknown ones are absent).
 pub async fn profiles(
     app: &App,

@@ -3,7 +3,7 @@
 //! one `pending#<recipient>#<game>` marker per gift waiting for an answer, so a friend is never
 //! offered the same game twice at once.
 
-use super::{decode_cursor, encode_cursor, s, Item};
+use super::{decode_cursor, encode_cursor, s};
 use crate::app::{App, Table};
 use crate::error::ApiError;
 use aws_sdk_dynamodb::types::{Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
@@ -132,11 +132,6 @@ pub async fn gift(app: &App, gift_id: &str) -> Result<Option<Gift>, ApiError> {
         .send()
         .await?;
     Ok(out.item.map(serde_dynamo::from_item).transpose()?)
-}
-
-/// The gift a failed `decide` found.
-pub fn of_item(item: &Item) -> Option<Gift> {
-    serde_dynamo::from_item(item.clone()).ok()
 }
 
 /// One page of the gifts a player received or sent, newest first.

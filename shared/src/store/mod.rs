@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod chat;
 pub mod connections;
 pub mod coupons;
+pub mod deliveries;
 pub mod fairness;
 pub mod friends;
 pub mod gifts;

@@ -32,6 +32,10 @@ pub fn notification_for(detail_type: &str, detail: &Value) -> Option<(String, St
             user("userId")?,
             format!("{} sent you a gift: {}", detail["fromUsername"].as_str()?, detail["name"].as_str()?),
         )),
+        "GiftPurchased" => Some((
+            user("userId")?,
+            format!("You bought {} as a gift for {}", detail["name"].as_str()?, detail["toUsername"].as_str()?),
+        )),
         "GiftAccepted" => Some((
             user("userId")?,
             format!("{} accepted your gift of {}", detail["byUsername"].as_str()?, detail["name"].as_str()?),
@@ -77,16 +81,6 @@ pub struct Stored {
     pub notification: Value,
     /// Whether this delivery stored it (a redelivered event finds it stored).
     pub new: bool,
-}
-
-/// Stores the notification for one EventBridge event (as delivered through SQS). A malformed
-/// event is an error, so it is retried and ends in the dead-letter queue.
-pub async fn store(app: &App, event: &Value) -> Result<Stored, ApiError> {
-    let (detail_type, detail) = parts(event)?;
-    let Some((user_id, title)) = notification_for(detail_type, detail) else {
-        return Err(ApiError::internal(format!("no notification for a {detail_type} event")));
-    };
-    store_for(app, &user_id, detail_type, detail, &title).await
 }
 
 /// An event's detail-type and detail, of the version this code reads.
