@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # MOTO_PORT is the old name of LOCALSTACK_PORT; VENV is the venv holding localstack/requirements.txt.
 : "${DYNAMODB_PORT:=8000}" "${LOCALSTACK_PORT:=${MOTO_PORT:-4566}}" "${VENV:=.venv}"
-SERVICES=sqs,events,kms,ses,secretsmanager
+SERVICES=sqs,events,kms,ses,secretsmanager,s3
 state=.local/emulators
 mkdir -p "$state" .local/logs
 
@@ -72,6 +72,7 @@ start() {
     OVERRIDE_IN_DOCKER=0 FILESYSTEM_ROOT="$root" \
       GATEWAY_LISTEN="127.0.0.1:$LOCALSTACK_PORT" LOCALSTACK_HOST="127.0.0.1:$LOCALSTACK_PORT" \
       SERVICES="$SERVICES" SQS_ENDPOINT_STRATEGY=off PERSISTENCE=0 DISABLE_EVENTS=1 \
+      S3_SKIP_SIGNATURE_VALIDATION=0 \
       SKIP_SSL_CERT_DOWNLOAD=1 DNS_ADDRESS=0 \
       nohup "$VENV/bin/localstack" start --host --no-banner > ".local/logs/localstack-$LOCALSTACK_PORT.log" 2>&1 &
     ls_pid=($!)

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 pub const BANNERS_JSON: &str = include_str!("../data/banners.json");
 
-/// Creates every table, queue, bus and rule of the template, then loads banners and the catalog.
+/// Creates every table, queue, bucket, bus and rule of the template, then loads banners and the catalog.
 pub async fn deploy(template: &Template) -> Result<()> {
     let config = platform::app::sdk_config().await;
     let db = aws_sdk_dynamodb::Client::new(&config);
@@ -25,6 +25,14 @@ pub async fn deploy(template: &Template) -> Result<()> {
     create_buses_and_rules(&aws_sdk_eventbridge::Client::new(&config), template)
         .await
         .context("creating the event bus")?;
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
+    for (_, bucket) in &template.buckets {
+        match s3.create_bucket().bucket(bucket).send().await {
+            Ok(_) => {}
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_bucket_already_owned_by_you()) => {}
+            Err(err) => return Err(err).with_context(|| format!("creating bucket {bucket}")),
+        }
+    }
     let ses = aws_sdk_ses::Client::new(&config);
     for identity in &template.email_identities {
         // On AWS, verification sends a confirmation mail; LocalStack verifies at once.

@@ -146,6 +146,8 @@ pub struct Template {
     pub rules: Vec<Rule>,
     /// SES sender identities (`AWS::SES::EmailIdentity`) that mail is sent from.
     pub email_identities: Vec<String>,
+    /// S3 buckets by logical id -> local name.
+    pub buckets: Vec<(String, String)>,
     pub kms_keys: Vec<KmsKey>,
     pub managed_policies: Vec<ManagedPolicy>,
     /// The WebSocket API's routes (its route selection is `$request.body.action`).
@@ -264,7 +266,12 @@ fn logical_id_of_arn(arn: &str, resources: &serde_yaml::Mapping) -> Option<Strin
 
 /// A resource's physical name locally: its explicit name property, else its logical id.
 fn local_name(logical_id: &str, resources: &serde_yaml::Mapping) -> String {
-    let props = resources.get(logical_id).and_then(|r| r.get("Properties"));
+    let resource = resources.get(logical_id);
+    let props = resource.and_then(|r| r.get("Properties"));
+    // Bucket names are lowercase (CloudFormation makes one up on AWS).
+    if resource.and_then(|r| r.get("Type")).and_then(Value::as_str) == Some("AWS::S3::Bucket") {
+        return logical_id.to_ascii_lowercase();
+    }
     for key in ["TableName", "QueueName", "Name"] {
         if let Some(name) = props.and_then(|p| p.get(key)).and_then(Value::as_str) {
             return name.to_owned();
@@ -309,6 +316,7 @@ impl Template {
             buses: vec![],
             rules: vec![],
             email_identities: vec![],
+            buckets: vec![],
             kms_keys: vec![],
             managed_policies: vec![],
             socket_routes: vec![],
@@ -323,6 +331,7 @@ impl Template {
                 Some("AWS::DynamoDB::Table") => template.tables.push(parse_table(id, &props, resources)?),
                 Some("AWS::SQS::Queue") => template.queues.push(parse_queue(id, &props, &resolver)?),
                 Some("AWS::Events::EventBus") => template.buses.push((id.to_owned(), local_name(id, resources))),
+                Some("AWS::S3::Bucket") => template.buckets.push((id.to_owned(), local_name(id, resources))),
                 Some("AWS::Events::Rule") => template.rules.push(parse_rule(id, &props, &resolver)?),
                 Some("AWS::SES::EmailIdentity") => {
                     let identity = props.get("EmailIdentity").context("an EmailIdentity needs its EmailIdentity")?;
@@ -538,7 +547,7 @@ fn parse_policies(props: &Value, resolver: &Resolver) -> Result<Vec<Policy>> {
             continue;
         }
         for (name, args) in mapping {
-            let resource = ["TableName", "QueueName", "EventBusName", "StreamName"]
+            let resource = ["TableName", "QueueName", "EventBusName", "StreamName", "BucketName"]
                 .iter()
                 .find_map(|k| args.get(*k))
                 .map(|v| referenced_resource(v, resolver))
@@ -824,6 +833,8 @@ mod tests {
                     "SQS"
                 } else if var == "EVENT_BUS_NAME" {
                     "EventBridge"
+                } else if var.ends_with("_BUCKET") {
+                    "S3"
                 } else {
                     continue;
                 };
@@ -833,6 +844,7 @@ mod tests {
                     .map(|t| (&t.logical_id, &t.name))
                     .chain(template.queues.iter().map(|q| (&q.logical_id, &q.name)))
                     .chain(template.buses.iter().map(|(id, name)| (id, name)))
+                    .chain(template.buckets.iter().map(|(id, name)| (id, name)))
                     .find(|(_, name)| value == *name || value.ends_with(&format!("/{name}")))
                     .map(|(id, _)| id.clone());
                 let granted = resource

@@ -30,6 +30,7 @@ impl Table {
     pub const CARTS: Table = Table("CARTS_TABLE");
     pub const COUPONS: Table = Table("COUPONS_TABLE");
     pub const KEYS: Table = Table("KEYS_TABLE");
+    pub const BUILDS: Table = Table("BUILDS_TABLE");
     pub const GIFTS: Table = Table("GIFTS_TABLE");
     pub const WISHLISTS: Table = Table("WISHLISTS_TABLE");
     pub const MESSAGES: Table = Table("MESSAGES_TABLE");

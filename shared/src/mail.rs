@@ -3,6 +3,9 @@
 
 use crate::error::ApiError;
 
+/// The code of a mail SES refused for good (not worth sending again).
+pub const REJECTED: &str = "mail_rejected";
+
 /// Sends mail from the template's sender address.
 pub struct Mailer {
     ses: aws_sdk_ses::Client,
@@ -13,6 +16,19 @@ impl Mailer {
     pub async fn from_env() -> Mailer {
         Mailer {
             ses: aws_sdk_ses::Client::new(&crate::app::sdk_config().await),
+            sender: std::env::var("SENDER_EMAIL").unwrap_or_default(),
+        }
+    }
+
+    /// A mailer that sends each mail in one attempt: the SDK's retries would send a mail again
+    /// after a lost reply, and a tracked delivery retries on its own terms.
+    pub async fn single_attempt_from_env() -> Mailer {
+        let config = crate::app::sdk_config().await;
+        let config = aws_sdk_ses::config::Builder::from(&config)
+            .retry_config(aws_sdk_ses::config::retry::RetryConfig::standard().with_max_attempts(1))
+            .build();
+        Mailer {
+            ses: aws_sdk_ses::Client::from_conf(config),
             sender: std::env::var("SENDER_EMAIL").unwrap_or_default(),
         }
     }
@@ -33,7 +49,11 @@ impl Mailer {
             .message(message)
             .send()
             .await
-            .map_err(|e| ApiError::Unavailable(format!("sending mail: {e}")))?;
+            .map_err(|e| match e.as_service_error().map(|s| s.is_message_rejected()) {
+                // SES refused this mail for good: sending it again changes nothing.
+                Some(true) => ApiError::Rule { code: REJECTED, field: None, detail: "SES rejected the mail".into() },
+                _ => ApiError::Unavailable(format!("sending mail: {e}")),
+            })?;
         Ok(sent.message_id)
     }
 }

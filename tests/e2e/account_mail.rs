@@ -6,12 +6,14 @@ use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
 
-/// The token (starting `prefix`) in the newest mail SES holds for `to`, waiting with a deadline.
+/// The token (starting `prefix`) in the newest mail SES holds for `to` that carries one (other
+/// mail, such as notifications, may come after it), waiting with a deadline.
 pub async fn mailed_token(s: &Stack, to: &str, prefix: &'static str) -> String {
     platform_tests::eventually("the mail", Duration::from_secs(20), || async {
-        let mails = s.mails_to(to).await;
-        let text = mails.last()?["Body"]["text_part"].as_str()?.to_owned();
-        text.split_whitespace().find(|w| w.starts_with(prefix)).map(str::to_owned)
+        s.mails_to(to).await.iter().rev().find_map(|mail| {
+            let text = mail["Body"]["text_part"].as_str()?;
+            text.split_whitespace().find(|w| w.starts_with(prefix)).map(str::to_owned)
+        })
     })
     .await
 }

@@ -6,6 +6,7 @@ mod api_docs;
 mod auth;
 mod bad_input;
 mod banners;
+mod builds;
 mod chat;
 mod checkout;
 mod erasure;

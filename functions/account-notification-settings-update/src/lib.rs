@@ -7,7 +7,7 @@ use platform::domain::notifications::checked_change;
 use platform::flows::notify;
 use platform::http::{json_body, json_response, HttpResult};
 use platform::store::accounts;
-use platform::{ApiError, App};
+use platform::App;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -25,8 +25,6 @@ pub async fn handle(req: Request, app: &App) -> HttpResult {
         .iter()
         .flat_map(|(kind, channels)| channels.iter().map(move |(channel, on)| checked_change(kind, channel, *on)))
         .collect::<Result<Vec<_>, _>>()?;
-    accounts::set_channels(app, &player.user_id, &changes).await?;
-    let me = accounts::addressee(app, &player.user_id).await?;
-    let me = me.ok_or(ApiError::Unauthorized("the account no longer exists"))?;
+    let me = accounts::set_channels(app, &player.user_id, &changes).await?;
     json_response(200, &notify::settings(&me))
 }

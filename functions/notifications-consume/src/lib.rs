@@ -35,24 +35,29 @@ pub async fn handle(record: SqsMessage, app: &App, courier: &Courier) -> Result<
         return Err(ApiError::internal(format!("no notification for a {detail_type} event")));
     };
     let addressee = accounts::addressee(app, &user_id).await?;
-    let stored = notify::tell(app, courier, &user_id, addressee.as_ref(), detail_type, detail, &title).await?;
+    let stored = notify::in_app(app, &user_id, addressee.as_ref(), detail_type, detail, &title).await?;
     tracing::info!(in_app = stored.as_ref().map(|s| s.new), %detail_type, "player told");
-    if let Some(stored) = stored {
-        announce(app, &stored, MONEY_EVENTS.contains(&detail_type), detail_type).await;
-    }
-    Ok(())
+    // Pushed before the mail goes out, so a mail failure never holds back the socket.
+    announce(app, &user_id, stored.as_ref(), MONEY_EVENTS.contains(&detail_type), detail_type).await;
+    notify::by_email(app, courier, &user_id, addressee.as_ref(), detail_type, detail, &title).await
 }
 
-/// Pushes a stored notification to the player's sockets, best effort.
-async fn announce(app: &App, stored: &notifications::Stored, money: bool, cause: &str) {
-    let frame = json!({ "type": "notification", "notification": stored.notification });
-    if let Err(error) = push(app, &stored.user_id, &frame, money, cause).await {
+/// Pushes a stored notification, and for a money event the balance (state, not a notification:
+/// pushed whatever the in-app setting), to the player's sockets, best effort.
+async fn announce(app: &App, user_id: &str, stored: Option<&notifications::Stored>, money: bool, cause: &str) {
+    let frame = stored.map(|stored| json!({ "type": "notification", "notification": stored.notification }));
+    if frame.is_none() && !money {
+        return;
+    }
+    if let Err(error) = push(app, user_id, frame, money, cause).await {
         tracing::warn!(?error, "socket push failed; the notification is stored");
     }
 }
 
 /// One notification per wishlister of the discounted game, a page of the `ByGame` index at a
-/// time (a failure redelivers the event; players notified before find theirs stored).
+/// time (a failure redelivers the event; players notified before find theirs stored). A sale's
+/// emails are best effort: one wishlister's failed mail is recorded on its delivery and never
+/// fails the event, so it cannot hold back everyone else's alert.
 async fn alert_wishlisters(app: &App, courier: &Courier, detail: &serde_json::Value) -> Result<(), ApiError> {
     let game_id = detail["gameId"].as_u64().and_then(|id| u32::try_from(id).ok());
     let game_id = game_id.ok_or_else(|| ApiError::internal("GameDiscounted without a gameId"))?;
@@ -78,15 +83,17 @@ async fn alert_wishlisters(app: &App, courier: &Courier, detail: &serde_json::Va
                 let price = pricing::discounted(game_prices.list_price(base, region), percent);
                 let title = notifications::wishlist_alert(detail, price, wish.target_price_gems)
                     .ok_or_else(|| ApiError::internal("GameDiscounted without a name or percent"))?;
-                let stored =
-                    notify::tell(app, courier, &wish.user_id, addressee, "GameDiscounted", detail, &title).await?;
-                match stored {
-                    Some(stored) if stored.new => {
-                        announce(app, &stored, false, "GameDiscounted").await;
-                        Ok(true)
-                    }
-                    _ => Ok(false),
+                let stored = notify::in_app(app, &wish.user_id, addressee, "GameDiscounted", detail, &title).await?;
+                let new = stored.as_ref().is_some_and(|s| s.new);
+                if new {
+                    announce(app, &wish.user_id, stored.as_ref(), false, "GameDiscounted").await;
                 }
+                let mailed =
+                    notify::by_email(app, courier, &wish.user_id, addressee, "GameDiscounted", detail, &title).await;
+                if let Err(error) = mailed {
+                    tracing::warn!(?error, user_id = %wish.user_id, "a sale alert's email was not sent");
+                }
+                Ok(new)
             })
             .buffer_unordered(FAN_OUT)
             .collect()
@@ -104,12 +111,18 @@ async fn alert_wishlisters(app: &App, courier: &Courier, detail: &serde_json::Va
 }
 
 /// One query for the player's connections; the balance is read only if someone is listening.
-async fn push(app: &App, user_id: &str, frame: &serde_json::Value, money: bool, cause: &str) -> Result<(), ApiError> {
+async fn push(
+    app: &App,
+    user_id: &str,
+    frame: Option<serde_json::Value>,
+    money: bool,
+    cause: &str,
+) -> Result<(), ApiError> {
     let listening = connections::of_player(app, user_id).await?;
     if listening.is_empty() {
         return Ok(());
     }
-    let mut frames = vec![frame.clone()];
+    let mut frames: Vec<serde_json::Value> = frame.into_iter().collect();
     if money {
         let balance = wallet::balance(app, user_id).await?;
         frames.push(json!({ "type": "balance", "currencyBalance": balance, "cause": cause }));

@@ -1,6 +1,7 @@
 //! Pure domain rules: no I/O, unit tested.
 pub mod account;
 pub mod apps;
+pub mod builds;
 pub mod catalog;
 pub mod chat;
 pub mod checkout;

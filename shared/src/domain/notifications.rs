@@ -12,7 +12,8 @@ pub struct Kind {
     pub name: &'static str,
     /// What the player is told about, as the settings and the email footer name it.
     pub about: &'static str,
-    /// Email is on until the player turns it off (money and gifts, as stores mail receipts).
+    /// Email is on until the player turns it off (money and gifts, as stores mail receipts);
+    /// mass mail (sale alerts) and chatty kinds wait for the player to ask.
     pub email_by_default: bool,
 }
 
@@ -21,7 +22,7 @@ pub const KINDS: [Kind; 12] = [
     Kind { name: "PullCompleted", about: "your pulls", email_by_default: false },
     Kind { name: "GamePurchased", about: "games added to your library", email_by_default: true },
     Kind { name: "GameRefunded", about: "refunds", email_by_default: true },
-    Kind { name: "GameDiscounted", about: "sales on your wishlist", email_by_default: true },
+    Kind { name: "GameDiscounted", about: "sales on your wishlist", email_by_default: false },
     Kind { name: "GiftPurchased", about: "gifts you buy", email_by_default: true },
     Kind { name: "GiftSent", about: "gifts for you", email_by_default: true },
     Kind { name: "GiftAccepted", about: "gifts your friends accept", email_by_default: true },
@@ -95,11 +96,13 @@ pub fn checked_change(kind_name: &str, channel: &str, on: bool) -> Result<(Strin
 pub fn email(kind_name: &str, title: &str, username: &str, app_url: &str) -> (String, String) {
     const TEMPLATE: &str = include_str!("../../templates/notification-email.txt");
     let about = kind(kind_name).map_or("notifications", |k| k.about);
+    // The title is the player-facing text of others' input (game names, usernames): filled in
+    // last, so nothing in it is taken for a placeholder.
     let text = TEMPLATE
         .replace("{username}", username)
-        .replace("{title}", title)
         .replace("{about}", about)
-        .replace("{app_url}", app_url.trim_end_matches('/'));
+        .replace("{app_url}", app_url.trim_end_matches('/'))
+        .replace("{title}", title);
     (title.to_owned(), text)
 }
 

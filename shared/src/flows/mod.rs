@@ -2,6 +2,7 @@
 //! step; `transaction` owns committing them and what each step's failure means.
 
 pub mod app_grants;
+pub mod builds;
 pub mod chat;
 pub mod friends;
 pub mod gifts;

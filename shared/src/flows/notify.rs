@@ -20,15 +20,39 @@ pub struct Courier {
 }
 
 impl Courier {
-    /// From the function's environment: the template's sender and the platform's issuer URL.
+    /// From the function's environment: the template's sender and the app's address (`APP_URL`).
     pub async fn from_env() -> Courier {
-        Courier { mail: Mailer::from_env().await, app_url: std::env::var("JWT_ISSUER").unwrap_or_default() }
+        Courier { mail: Mailer::single_attempt_from_env().await, app_url: std::env::var("APP_URL").unwrap_or_default() }
     }
 }
 
-/// Tells `user_id` of the event `detail` (of type `kind`) titled `title`; returns the in-app
-/// notification, if that channel is on (for the caller to push to open sockets).
-pub async fn tell(
+/// The channels a player chose for `kind`; an erased or unknown player has no choices and no
+/// address: the defaults, in the app only.
+pub fn chosen(addressee: Option<&Addressee>, kind: &str) -> channels::Channels {
+    match addressee {
+        Some(addressee) => addressee.channels(kind),
+        None => channels::Channels { email: false, ..channels::channels(kind, |_| None) },
+    }
+}
+
+/// Stores the in-app notification of the event `detail` (of type `kind`) titled `title`, if the
+/// player has that channel on (for the caller to push to open sockets).
+pub async fn in_app(
+    app: &App,
+    user_id: &str,
+    addressee: Option<&Addressee>,
+    kind: &str,
+    detail: &Value,
+    title: &str,
+) -> Result<Option<Stored>, ApiError> {
+    match chosen(addressee, kind).in_app {
+        true => Ok(Some(notifications::store_for(app, user_id, kind, detail, title).await?)),
+        false => Ok(None),
+    }
+}
+
+/// Mails the notification, if the player has that channel on and a verified address.
+pub async fn by_email(
     app: &App,
     courier: &Courier,
     user_id: &str,
@@ -36,23 +60,19 @@ pub async fn tell(
     kind: &str,
     detail: &Value,
     title: &str,
-) -> Result<Option<Stored>, ApiError> {
-    // An erased or unknown player has no choices and no address: the defaults, in the app only.
-    let chosen = addressee.map_or_else(|| channels::channels(kind, |_| None), |a| a.channels(kind));
-    let stored = match chosen.in_app {
-        true => Some(notifications::store_for(app, user_id, kind, detail, title).await?),
-        false => None,
-    };
-    if let Some(addressee) = addressee.filter(|_| chosen.email) {
-        email_once(app, courier, user_id, addressee, kind, detail, title).await?;
+) -> Result<(), ApiError> {
+    match addressee {
+        Some(addressee) if chosen(Some(addressee), kind).email => {
+            email_once(app, courier, user_id, addressee, kind, detail, title).await
+        }
+        _ => Ok(()),
     }
-    Ok(stored)
 }
 
 /// Mails the notification to the player's verified address (none: nothing to do) unless its
-/// delivery was sent already. A failure is recorded and
-/// returned, so the event is delivered again and the mail retried; an attempt in flight elsewhere
-/// is also returned as an error, to look again after it.
+/// delivery was sent already. A failure is recorded and returned, so the event is delivered again
+/// and the mail retried; a mail SES rejected for good is recorded and not retried; an attempt in
+/// flight elsewhere is returned as an error, to look again after it.
 async fn email_once(
     app: &App,
     courier: &Courier,
@@ -74,11 +94,22 @@ async fn email_once(
     }
     let (subject, text) = channels::email(kind, title, &addressee.username, &courier.app_url);
     match courier.mail.send(to, &subject, text).await {
-        Ok(message_id) => deliveries::mark_sent(app, user_id, &delivery, &message_id).await,
+        Ok(message_id) => {
+            // Sent: failing the event now would only send it again after the lease.
+            if let Err(error) = deliveries::mark_sent(app, user_id, &delivery, &message_id).await {
+                tracing::error!(?error, %delivery, "an email was sent but not marked sent");
+            }
+            Ok(())
+        }
         Err(error) => {
-            tracing::warn!(?error, %delivery, "email notification failed; the event's next delivery retries it");
-            deliveries::mark_failed(app, user_id, &delivery, &error.to_string()).await?;
-            Err(error)
+            let permanent = error.code() == crate::mail::REJECTED;
+            tracing::warn!(?error, %delivery, permanent, "email notification failed");
+            deliveries::mark_failed(app, user_id, &delivery, error.code()).await?;
+            if permanent {
+                Ok(())
+            } else {
+                Err(error)
+            }
         }
     }
 }

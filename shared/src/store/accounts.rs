@@ -296,10 +296,20 @@ pub async fn addressees(
 }
 
 /// Sets channel choices (`(attribute, on)` from `domain::notifications::checked_change`) of an
-/// existing player in one update, without reading them.
-pub async fn set_channels(app: &App, user_id: &str, changes: &[(String, bool)]) -> Result<(), ApiError> {
+/// existing player in one update, without reading them; returns the player as the update left
+/// them (no changes: read consistently).
+pub async fn set_channels(app: &App, user_id: &str, changes: &[(String, bool)]) -> Result<Addressee, ApiError> {
+    let gone = || ApiError::Unauthorized("the account no longer exists");
     if changes.is_empty() {
-        return Ok(());
+        let out = app
+            .db
+            .get_item()
+            .table_name(app.table(Table::USERS)?)
+            .key("pk", s(format!("user#{user_id}")))
+            .consistent_read(true)
+            .send()
+            .await?;
+        return Addressee::of_item(out.item.ok_or_else(gone)?)?.ok_or_else(gone);
     }
     let mut update = app.db.update_item().table_name(app.table(Table::USERS)?).key("pk", s(format!("user#{user_id}")));
     let mut set = Vec::new();
@@ -312,12 +322,13 @@ pub async fn set_channels(app: &App, user_id: &str, changes: &[(String, bool)]) 
     let result = update
         .update_expression(format!("SET {}", set.join(", ")))
         .condition_expression("attribute_exists(username)")
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
         .send()
         .await;
-    if super::applied(result)? {
-        Ok(())
-    } else {
-        Err(ApiError::Unauthorized("the account no longer exists"))
+    match result {
+        Ok(out) => Addressee::of_item(out.attributes.unwrap_or_default())?.ok_or_else(gone),
+        Err(err) if super::condition_failed(&err) => Err(gone()),
+        Err(err) => Err(err.into()),
     }
 }
 

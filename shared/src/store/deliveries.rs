@@ -15,8 +15,9 @@ pub const SENDING: &str = "sending";
 pub const SENT: &str = "sent";
 pub const FAILED: &str = "failed";
 
-/// How long a claim holds before another consumer may take it over (longer than SES takes,
-/// shorter than the queue's visibility timeout, so the redelivery after a crash finds it free).
+/// How long a claim holds before another consumer may take it over: longer than the consumer's
+/// function timeout (so a claim is never taken over while its holder may still send), shorter
+/// than the queue's visibility timeout (so the redelivery after a crash finds it free).
 pub const LEASE_SECS: u64 = 30;
 /// Deliveries are kept as long as notifications.
 const RETENTION_SECS: u64 = 90 * 24 * 3600;
@@ -86,22 +87,30 @@ pub async fn claim(app: &App, user_id: &str, delivery_id: &str, kind: &str, chan
 
 /// Marks a claimed delivery sent, with the provider's message id.
 pub async fn mark_sent(app: &App, user_id: &str, delivery_id: &str, message_id: &str) -> Result<(), ApiError> {
-    mark(app, user_id, delivery_id, SENT, ("messageId", message_id)).await
+    mark(app, user_id, delivery_id, SENT, ("messageId", message_id), "leaseUntil, lastError").await
 }
 
-/// Marks a claimed delivery failed, with why (the event's next delivery sends it again).
-pub async fn mark_failed(app: &App, user_id: &str, delivery_id: &str, error: &str) -> Result<(), ApiError> {
-    let error: String = error.chars().take(500).collect();
-    mark(app, user_id, delivery_id, FAILED, ("lastError", &error)).await
+/// Marks a claimed delivery failed, with the error's code (`service_unavailable` is retried by
+/// the event's next delivery, `mail_rejected` is final). Never the provider's text: it may name
+/// the address.
+pub async fn mark_failed(app: &App, user_id: &str, delivery_id: &str, error_code: &str) -> Result<(), ApiError> {
+    mark(app, user_id, delivery_id, FAILED, ("lastError", error_code), "leaseUntil").await
 }
 
-async fn mark(app: &App, user_id: &str, delivery_id: &str, to: &str, note: (&str, &str)) -> Result<(), ApiError> {
+async fn mark(
+    app: &App,
+    user_id: &str,
+    delivery_id: &str,
+    to: &str,
+    note: (&str, &str),
+    removed: &str,
+) -> Result<(), ApiError> {
     app.db
         .update_item()
         .table_name(app.table(Table::DELIVERIES)?)
         .key("userId", s(user_id))
         .key("deliveryId", s(delivery_id))
-        .update_expression("SET #status = :to, #note = :note, updatedAt = :at REMOVE leaseUntil")
+        .update_expression(format!("SET #status = :to, #note = :note, updatedAt = :at REMOVE {removed}"))
         .condition_expression("#status = :sending")
         .expression_attribute_names("#status", "status")
         .expression_attribute_names("#note", note.0)

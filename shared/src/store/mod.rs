@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod apps;
 pub mod banners;
+pub mod builds;
 pub mod cache;
 pub mod cart;
 pub mod catalog;

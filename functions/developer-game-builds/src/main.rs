@@ -1,0 +1,5 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let app = platform::App::from_env().await;
+    platform::http::run(|req| developer_game_builds::handle(req, &app)).await
+}
