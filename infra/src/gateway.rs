@@ -336,6 +336,14 @@ fn parse_rate(expr: &str) -> Option<Duration> {
     Some(Duration::from_secs(n * secs))
 }
 
+/// Whether a served API also runs the template's event sources (queue pollers, streams, schedules).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consumers {
+    Run,
+    /// Another API over the same resources runs them.
+    LeaveToOthers,
+}
+
 /// Serves the local API on `listener` (and the Invoke API on `invoke`, if given) until the
 /// process ends.
 pub async fn serve(
@@ -343,11 +351,14 @@ pub async fn serve(
     invoke: Option<tokio::net::TcpListener>,
     template: &Template,
     runtime: Arc<Runtime>,
+    consumers: Consumers,
 ) -> Result<()> {
     runtime.start_api().await?;
-    start_schedules(template, runtime.clone());
-    crate::pollers::start(template, runtime.clone(), crate::pollers::RetryDelay(1)).await?;
-    crate::streams::start(template, runtime.clone()).await?;
+    if consumers == Consumers::Run {
+        start_schedules(template, runtime.clone());
+        crate::pollers::start(template, runtime.clone(), crate::pollers::RetryDelay(1)).await?;
+        crate::streams::start(template, runtime.clone()).await?;
+    }
     if let Some(invoke) = invoke {
         let router = invoke_router(runtime.clone());
         tokio::spawn(async move { axum::serve(invoke, router).await });

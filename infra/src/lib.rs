@@ -62,6 +62,13 @@ impl LocalApi {
             let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
             tokio::spawn(async move { axum::serve(socket, service).await });
         }
-        gateway::serve(api, invoke, &self.template, self.runtime).await
+        gateway::serve(api, invoke, &self.template, self.runtime, gateway::Consumers::Run).await
+    }
+
+    /// Serves the template's routes on `api` only: no queue pollers, streams or schedules. For a
+    /// second API over resources another one already consumes (another instance taking queue
+    /// messages would deliver them without its sockets, and race the first for every record).
+    pub async fn serve_routes_only(self, api: tokio::net::TcpListener) -> Result<()> {
+        gateway::serve(api, None, &self.template, self.runtime, gateway::Consumers::LeaveToOthers).await
     }
 }

@@ -30,7 +30,7 @@ pub fn of_event(detail_type: &str, detail: &Value) -> Vec<Metric> {
             ("GamesSold", 1.0, "Count"),
             ("StoreRevenueGems", number("priceGems"), "Count"),
         ],
-        "GameRefunded" | "GiftDeclined" => {
+        "GameRefunded" | "GiftDeclined" | "GiftExpired" => {
             vec![("Refunds", 1.0, "Count"), ("RefundedGems", number("refundedGems"), "Count")]
         }
         _ => Vec::new(),

@@ -222,3 +222,44 @@ async fn twenty_racing_accepts_and_declines_of_one_gift_settle_it_once() {
     .await;
     assert_eq!(notes.len(), 1, "one notification of the answer: {notes:?}");
 }
+
+#[tokio::test]
+async fn a_gift_left_unanswered_for_thirty_days_expires_and_refunds_the_buyer_once() {
+    let s = stack();
+    let (ann, bob) = (s.funded_player(10_000).await, s.new_player().await);
+    befriend(s, &ann, &bob).await;
+    let start = ann.balance(s).await;
+    let sent = give(s, &ann, &bob, BRAID).await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{:?}", sent.body);
+    let gift_id = sent.body["giftId"].as_str().unwrap().to_owned();
+    assert_eq!(ann.balance(s).await, start - sent.body["priceGems"].as_i64().unwrap());
+
+    // Thirty days pass (the one thing written behind the API: the gift's deadline).
+    s.dynamo()
+        .await
+        .update_item()
+        .table_name(s.template.table_name("GiftsTable").unwrap())
+        .key("giftId", aws_sdk_dynamodb::types::AttributeValue::S(gift_id.clone()))
+        .update_expression("SET expiresAt = :past")
+        .expression_attribute_values(
+            ":past",
+            aws_sdk_dynamodb::types::AttributeValue::N((platform::clock::now_secs() - 1).to_string()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let hourly = json!({ "source": "aws.events", "detail-type": "Scheduled Event", "detail": {} });
+    let run = s.invoke("gifts-expire", &hourly).await;
+    assert!(run["expired"].as_u64().unwrap() >= 1, "{run:?}");
+    assert_eq!(ann.balance(s).await, start, "every gem back");
+    let gift =
+        bob.all_pages(s, "/store/gifts", "gifts").await.into_iter().find(|g| g["giftId"] == gift_id.as_str()).unwrap();
+    assert_eq!(gift["status"], "expired");
+    answer(s, &bob, &gift_id, "accept").await.assert_problem(409, "gift_decided");
+    s.invoke("gifts-expire", &hourly).await;
+    assert_eq!(ann.balance(s).await, start, "refunded once");
+    assert_eq!(ann.ledger_sum(s).await, ann.balance(s).await);
+    notified(s, &ann, "GiftExpired", &gift_id).await;
+    // The friend may be given the game again.
+    assert_eq!(give(s, &ann, &bob, BRAID).await.status, StatusCode::CREATED);
+}

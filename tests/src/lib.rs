@@ -151,6 +151,7 @@ pub fn stack() -> &'static Stack {
 
 /// Another local API over the same deployed resources, with template parameters overridden (as
 /// after `sam deploy --parameter-overrides`): its base URL. Lives until the test binary exits.
+/// It serves routes only: the shared stack's API alone consumes the queues and streams.
 pub fn serve_with_params(params: &[(&str, &str)]) -> String {
     stack(); // deployed once, by the shared stack
     let params: HashMap<String, String> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -165,7 +166,7 @@ pub fn serve_with_params(params: &[(&str, &str)]) -> String {
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(listener.local_addr().unwrap()).unwrap();
-            api.serve(listener, None, None).await.unwrap();
+            api.serve_routes_only(listener).await.unwrap();
         });
     });
     format!("http://{}", rx.recv_timeout(std::time::Duration::from_secs(30)).expect("local API started"))

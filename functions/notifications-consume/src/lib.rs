@@ -21,9 +21,17 @@ use serde_json::json;
 const FAN_OUT: usize = 16;
 
 /// Events that move a player's gems.
-/// (`GiftPurchased` and `GiftDeclined` tell the buyer, whose gems went and came back.)
-const MONEY_EVENTS: [&str; 6] =
-    ["CurrencyPurchased", "PullCompleted", "GamePurchased", "GameRefunded", "GiftPurchased", "GiftDeclined"];
+/// (`GiftPurchased`, `GiftDeclined` and `GiftExpired` tell the buyer, whose gems went and came
+/// back.)
+const MONEY_EVENTS: [&str; 7] = [
+    "CurrencyPurchased",
+    "PullCompleted",
+    "GamePurchased",
+    "GameRefunded",
+    "GiftPurchased",
+    "GiftDeclined",
+    "GiftExpired",
+];
 
 pub async fn handle(record: SqsMessage, app: &App, courier: &Courier) -> Result<(), ApiError> {
     let event: serde_json::Value = queue::body(&record)?;
@@ -45,7 +53,10 @@ pub async fn handle(record: SqsMessage, app: &App, courier: &Courier) -> Result<
 /// Pushes a stored notification, and for a money event the balance (state, not a notification:
 /// pushed whatever the in-app setting), to the player's sockets, best effort.
 async fn announce(app: &App, user_id: &str, stored: Option<&notifications::Stored>, money: bool, cause: &str) {
-    let frame = stored.map(|stored| json!({ "type": "notification", "notification": stored.notification }));
+    // A redelivery (after a failed mail, say) pushes the balance again but not the notification.
+    let frame = stored
+        .filter(|stored| stored.new)
+        .map(|stored| json!({ "type": "notification", "notification": stored.notification }));
     if frame.is_none() && !money {
         return;
     }

@@ -17,7 +17,7 @@ pub struct Kind {
     pub email_by_default: bool,
 }
 
-pub const KINDS: [Kind; 12] = [
+pub const KINDS: [Kind; 13] = [
     Kind { name: "CurrencyPurchased", about: "gems you buy", email_by_default: true },
     Kind { name: "PullCompleted", about: "your pulls", email_by_default: false },
     Kind { name: "GamePurchased", about: "games added to your library", email_by_default: true },
@@ -27,6 +27,7 @@ pub const KINDS: [Kind; 12] = [
     Kind { name: "GiftSent", about: "gifts for you", email_by_default: true },
     Kind { name: "GiftAccepted", about: "gifts your friends accept", email_by_default: true },
     Kind { name: "GiftDeclined", about: "gifts your friends decline", email_by_default: true },
+    Kind { name: "GiftExpired", about: "gifts left unanswered", email_by_default: true },
     Kind { name: "MessageSent", about: "new messages", email_by_default: false },
     Kind { name: "FriendRequestSent", about: "friend requests", email_by_default: false },
     Kind { name: "FriendRequestAccepted", about: "accepted friend requests", email_by_default: false },

@@ -81,22 +81,28 @@ pub async fn start_upload(
     Ok(answer)
 }
 
-/// `POST /developer/games/{gameId}/builds/{buildId}/complete`: puts the parts together; the build
-/// is ready if the file has the declared size (otherwise it is removed: upload it again).
-pub async fn complete_upload(
-    app: &App,
-    storage: &Storage,
-    game_id: u32,
-    build_id: &str,
-    parts: &[(i32, String)],
-) -> Result<Value, ApiError> {
+/// `POST /developer/games/{gameId}/builds/{buildId}/complete`: puts the parts together, as S3
+/// lists them (the client sends no ETags, so a build of 1,000 parts needs no large body); every
+/// part of the plan must be there. The build is ready if the file has the declared size
+/// (otherwise it is removed: declare it again).
+pub async fn complete_upload(app: &App, storage: &Storage, game_id: u32, build_id: &str) -> Result<Value, ApiError> {
     let build = builds::build(app, game_id, build_id)
         .await?
         .ok_or_else(|| ApiError::NotFound { code: "unknown_build", what: format!("build {build_id}") })?;
     if build.status == READY {
         return Ok(build_json(&build));
     }
-    let size = storage.complete(&build.object_key, &build.upload_id, parts).await?;
+    let parts = storage.uploaded_parts(&build.object_key, &build.upload_id).await?;
+    let planned = rules::part_plan(build.size_bytes).1.len();
+    let numbers: Vec<i32> = parts.iter().map(|(n, _)| *n).collect();
+    if numbers != (1..=planned as i32).collect::<Vec<_>>() {
+        return Err(ApiError::Rule {
+            code: "upload_incomplete",
+            field: None,
+            detail: format!("parts {numbers:?} of {planned} are uploaded; upload the rest, then complete"),
+        });
+    }
+    let size = storage.complete(&build.object_key, &build.upload_id, &parts).await?;
     if size != build.size_bytes {
         storage.remove(&build.object_key).await?;
         return Err(ApiError::Rule {
@@ -197,7 +203,10 @@ pub async fn download(
     let build_id = branch.builds.get(platform).ok_or_else(no_build)?;
     let build = builds::build(app, game_id, build_id).await?.filter(|b| b.status == READY).ok_or_else(no_build)?;
     let url = storage.download_url(&build.object_key, &build.file_name).await?;
-    builds::count_download(app, game_id).await?;
+    // The URL is made: a failed count must not cost the player the download.
+    if let Err(error) = builds::count_download(app, game_id).await {
+        tracing::warn!(?error, game_id, "a download was not counted");
+    }
     let expires = crate::clock::now_secs() + storage.download_ttl.as_secs();
     Ok(json!({
         "url": url,

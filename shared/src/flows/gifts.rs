@@ -22,7 +22,7 @@ use crate::domain::friends::State;
 use crate::domain::money::LedgerKind;
 use crate::error::ApiError;
 use crate::outbox;
-use crate::store::gifts::{self, Gift, ACCEPTED, DECLINED, PENDING};
+use crate::store::gifts::{self, Gift, ACCEPTED, DECLINED, EXPIRED, PENDING};
 use crate::store::orders::{self, LibraryEntry, Order, OrderLine, COMPLETED};
 use crate::store::revenue::Line;
 use crate::store::{self, accounts, friends, idempotency, wallet};
@@ -33,6 +33,9 @@ pub const SEND: &str = "store-gifts-send";
 pub const GIFT_SOURCE: &str = "gift";
 /// A gift's note to the friend, as Steam's.
 pub const MAX_MESSAGE_CHARS: usize = 280;
+/// A gift not answered in 30 days expires and its buyer is refunded (`gifts-expire`), so no
+/// buyer's gems wait forever on a friend who left.
+pub const ANSWER_WITHIN_SECS: u64 = 30 * 24 * 3600;
 
 /// The note as stored: absent or blank is none; otherwise chat's rules (`domain::chat`), with at
 /// most `MAX_MESSAGE_CHARS` characters.
@@ -123,7 +126,10 @@ pub async fn send(
             status: PENDING.into(),
             created_at: order.created_at.clone(),
             decided_at: None,
-        };
+            expires_at: 0,
+            waiting: None,
+        }
+        .waiting_until(crate::clock::now_secs() + ANSWER_WITHIN_SECS);
         tx.add(Step::Friendship, friends::holds(app, sender_id, recipient_id, State::Friend)?);
         tx.add(Step::RecipientNotOwner { game_id }, orders::not_owned(app, recipient_id, game_id)?);
         tx.add(Step::PriceCheck { game_id }, store::catalog::price_unchanged(app, &pick.game)?);
@@ -170,8 +176,8 @@ pub async fn accept(app: &App, recipient_id: &str, gift_id: &str) -> Result<Valu
     let gift = waiting_gift(app, recipient_id, gift_id).await?;
     match gift.status.as_str() {
         ACCEPTED => return Ok(accepted(&gift)),
-        DECLINED => return Err(decided(&gift)),
-        _ => {}
+        PENDING => {}
+        _ => return Err(decided(&gift)),
     }
     let line = OrderLine {
         game_id: gift.game_id,
@@ -231,59 +237,72 @@ pub async fn decline(app: &App, recipient_id: &str, gift_id: &str) -> Result<Val
     let gift = waiting_gift(app, recipient_id, gift_id).await?;
     match gift.status.as_str() {
         DECLINED => return Ok(declined(&gift)),
-        ACCEPTED => return Err(decided(&gift)),
-        _ => {}
+        PENDING => {}
+        _ => return Err(decided(&gift)),
     }
+    match refund_buyer(app, &gift, DECLINED, "GiftDeclined").await {
+        Ok(done) => Ok(declined(&done)),
+        Err(refusal) => answered_meanwhile(app, gift_id, DECLINED, refusal, declined).await,
+    }
+}
+
+/// Expires a gift left unanswered past its time (`gifts-expire`): the buyer is refunded as by a
+/// decline, and told with `GiftExpired`. `false` if it was answered meanwhile.
+pub async fn expire(app: &App, gift: &Gift) -> Result<bool, ApiError> {
+    match refund_buyer(app, gift, EXPIRED, "GiftExpired").await {
+        Ok(_) => Ok(true),
+        Err(ApiError::Conflict { code: "gift_decided", .. }) => Ok(false),
+        Err(other) => Err(other),
+    }
+}
+
+/// One money-flow transaction on the *buyer's* wallet: the gift moves from pending to `to`
+/// (once), the buyer's order line is refunded, the credit and its ledger entry (`gift_refund`)
+/// and the revenue reversal are written, and `event` tells the buyer. Returns the gift as left.
+async fn refund_buyer(app: &App, gift: &Gift, to: &str, event: &str) -> Result<Gift, ApiError> {
     let (order, seen) =
         tokio::try_join!(orders::order(app, &gift.sender_id, &gift.order_id), wallet::read(app, &gift.sender_id))?;
-    let order = order.ok_or_else(|| ApiError::internal(format!("gift {gift_id} has no order")))?;
+    let order = order.ok_or_else(|| ApiError::internal(format!("gift {} has no order", gift.gift_id)))?;
     let line = order.lines.first().ok_or_else(|| ApiError::internal(format!("order {} is empty", order.order_id)))?;
     let flow = MoneyFlow {
         app,
         user_id: &gift.sender_id,
         change: WalletChange::Credit(gift.paid_gems),
-        // The gift's state is what makes a decline happen once.
+        // The gift's state is what makes a refund happen once.
         idempotency: Idempotency::None,
         balance_field: BUYER_BALANCE,
     };
-    let outcome = flow
-        .run(seen, |tx| {
-            let now = crate::clock::now_rfc3339();
-            tx.add(Step::GiftDecision, gifts::decide(app, &gift, DECLINED, &now, None)?);
-            tx.add(Step::GiftMarker, gifts::clear_pending(app, &gift)?);
-            tx.add(Step::OrderRefund { game_id: gift.game_id }, orders::mark_line_refunded(app, &order, 0, &now)?);
-            tx.add(
-                Step::LedgerEntry,
-                store::ledger::entry(app, &gift.sender_id, LedgerKind::GiftRefund, gift.paid_gems, &order.order_id)?,
-            );
-            let reversal =
-                Line::refund(gift.game_id, &line.seller, &line.name, &order.order_id, line.paid_gems, line.fee_gems);
-            tx.add(Step::RevenueLine, store::revenue::put_line(app, &reversal)?);
-            let event = outbox::Entry::event(
-                "GiftDeclined",
-                &gift.sender_id,
-                json!({
-                    "giftId": gift.gift_id, "byUserId": recipient_id, "byUsername": gift.recipient_name,
-                    "gameId": gift.game_id, "name": gift.name, "refundedGems": gift.paid_gems,
-                }),
-            );
-            tx.add(Step::OutboxEntry, event.put(app)?);
-            Ok(declined(&Gift { status: DECLINED.into(), decided_at: Some(now), ..gift.clone() }))
-        })
-        .await;
-    match outcome {
-        // The buyer's balance is theirs: the recipient's answer does not carry it.
-        Ok(mut answer) => {
-            if let Some(fields) = answer.as_object_mut() {
-                fields.remove(BUYER_BALANCE);
-            }
-            Ok(answer)
-        }
-        Err(refusal) => answered_meanwhile(app, gift_id, DECLINED, refusal, declined).await,
-    }
+    let mut left = None;
+    flow.run(seen, |tx| {
+        let now = crate::clock::now_rfc3339();
+        tx.add(Step::GiftDecision, gifts::decide(app, gift, to, &now, None)?);
+        tx.add(Step::GiftMarker, gifts::clear_pending(app, gift)?);
+        tx.add(Step::OrderRefund { game_id: gift.game_id }, orders::mark_line_refunded(app, &order, 0, &now)?);
+        tx.add(
+            Step::LedgerEntry,
+            store::ledger::entry(app, &gift.sender_id, LedgerKind::GiftRefund, gift.paid_gems, &order.order_id)?,
+        );
+        let reversal =
+            Line::refund(gift.game_id, &line.seller, &line.name, &order.order_id, line.paid_gems, line.fee_gems);
+        tx.add(Step::RevenueLine, store::revenue::put_line(app, &reversal)?);
+        let told = outbox::Entry::event(
+            event,
+            &gift.sender_id,
+            json!({
+                "giftId": gift.gift_id, "byUserId": gift.recipient_id, "byUsername": gift.recipient_name,
+                "gameId": gift.game_id, "name": gift.name, "refundedGems": gift.paid_gems,
+            }),
+        );
+        tx.add(Step::OutboxEntry, told.put(app)?);
+        left = Some(Gift { status: to.into(), decided_at: Some(now), waiting: None, ..gift.clone() });
+        // The buyer's new balance is theirs alone: nobody else's answer carries it.
+        Ok(json!({}))
+    })
+    .await?;
+    left.ok_or_else(|| ApiError::internal("a refunded gift without its state"))
 }
 
-/// Where the money flow of a decline puts the buyer's new balance (removed from the answer).
+/// Where the money flow of a refund puts the buyer's new balance (never shown to anyone else).
 const BUYER_BALANCE: &str = "buyerBalance";
 
 /// The gift, if it was sent to this player (anyone else's gift is unknown to them).

@@ -86,7 +86,7 @@ async fn email_once(
     let event_id = detail["eventId"].as_str().ok_or_else(|| ApiError::internal("event has no eventId"))?;
     let delivery = deliveries::delivery_id(event_id, EMAIL);
     match deliveries::claim(app, user_id, &delivery, kind, EMAIL).await? {
-        Claim::Sent => return Ok(()),
+        Claim::Done => return Ok(()),
         Claim::InFlight => {
             return Err(ApiError::Unavailable(format!("email {delivery} is being sent by another delivery")))
         }
@@ -104,7 +104,7 @@ async fn email_once(
         Err(error) => {
             let permanent = error.code() == crate::mail::REJECTED;
             tracing::warn!(?error, %delivery, permanent, "email notification failed");
-            deliveries::mark_failed(app, user_id, &delivery, error.code()).await?;
+            deliveries::mark_failed(app, user_id, &delivery, error.code(), permanent).await?;
             if permanent {
                 Ok(())
             } else {

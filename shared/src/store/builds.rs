@@ -234,8 +234,41 @@ impl Storage {
         Ok(presigned.uri().to_owned())
     }
 
-    /// Puts the uploaded parts together (`(number, ETag)` as the part uploads answered); then
-    /// the object's size.
+    /// The parts uploaded so far, as S3 holds them: `(number, ETag)`, in order.
+    pub async fn uploaded_parts(&self, key: &str, upload_id: &str) -> Result<Vec<(i32, String)>, ApiError> {
+        let (mut parts, mut marker) = (Vec::new(), None);
+        loop {
+            let out = self
+                .s3
+                .list_parts()
+                .bucket(&self.bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .set_part_number_marker(marker)
+                .send()
+                .await
+                .map_err(|e| match e.as_service_error().and_then(aws_sdk_s3::error::ProvideErrorMetadata::code) {
+                    Some("NoSuchUpload") => ApiError::Rule {
+                        code: "upload_incomplete",
+                        field: None,
+                        detail: "this upload is finished or abandoned; declare the build again".into(),
+                    },
+                    _ => storage_error("listing the parts", e),
+                })?;
+            for part in out.parts.unwrap_or_default() {
+                if let (Some(number), Some(etag)) = (part.part_number, part.e_tag) {
+                    parts.push((number, etag));
+                }
+            }
+            match (out.is_truncated, out.next_part_number_marker) {
+                (Some(true), Some(next)) => marker = Some(next),
+                _ => return Ok(parts),
+            }
+        }
+    }
+
+    /// Puts the uploaded parts together (`(number, ETag)` as S3 listed them); then the object's
+    /// size.
     pub async fn complete(&self, key: &str, upload_id: &str, parts: &[(i32, String)]) -> Result<u64, ApiError> {
         use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
         let parts =

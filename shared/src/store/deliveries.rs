@@ -14,6 +14,8 @@ use serde_json::{json, Value};
 pub const SENDING: &str = "sending";
 pub const SENT: &str = "sent";
 pub const FAILED: &str = "failed";
+/// Refused by the provider for good: never sent again.
+pub const REJECTED: &str = "rejected";
 
 /// How long a claim holds before another consumer may take it over: longer than the consumer's
 /// function timeout (so a claim is never taken over while its holder may still send), shorter
@@ -27,8 +29,8 @@ const RETENTION_SECS: u64 = 90 * 24 * 3600;
 pub enum Claim {
     /// This consumer sends it now.
     Claimed,
-    /// It was sent before: nothing to do.
-    Sent,
+    /// It was sent (or refused for good) before: nothing to do.
+    Done,
     /// Another consumer is sending it (its lease holds): try again later.
     InFlight,
 }
@@ -80,7 +82,7 @@ pub async fn claim(app: &App, user_id: &str, delivery_id: &str, kind: &str, chan
         .send()
         .await?;
     Ok(match found.item.as_ref().and_then(|item| get_s(item, "status")) {
-        Some(SENT) => Claim::Sent,
+        Some(SENT | REJECTED) => Claim::Done,
         _ => Claim::InFlight,
     })
 }
@@ -90,11 +92,18 @@ pub async fn mark_sent(app: &App, user_id: &str, delivery_id: &str, message_id: 
     mark(app, user_id, delivery_id, SENT, ("messageId", message_id), "leaseUntil, lastError").await
 }
 
-/// Marks a claimed delivery failed, with the error's code (`service_unavailable` is retried by
-/// the event's next delivery, `mail_rejected` is final). Never the provider's text: it may name
+/// Marks a claimed delivery failed (retried by the event's next delivery) or, when `final`,
+/// rejected (never sent again), with the error's code: never the provider's text, which may name
 /// the address.
-pub async fn mark_failed(app: &App, user_id: &str, delivery_id: &str, error_code: &str) -> Result<(), ApiError> {
-    mark(app, user_id, delivery_id, FAILED, ("lastError", error_code), "leaseUntil").await
+pub async fn mark_failed(
+    app: &App,
+    user_id: &str,
+    delivery_id: &str,
+    error_code: &str,
+    r#final: bool,
+) -> Result<(), ApiError> {
+    let to = if r#final { REJECTED } else { FAILED };
+    mark(app, user_id, delivery_id, to, ("lastError", error_code), "leaseUntil").await
 }
 
 async fn mark(

@@ -12,6 +12,11 @@ use serde::{Deserialize, Serialize};
 pub const PENDING: &str = "pending";
 pub const ACCEPTED: &str = "accepted";
 pub const DECLINED: &str = "declined";
+/// Not answered within `flows::gifts::ANSWER_WITHIN_SECS`: the buyer was refunded.
+pub const EXPIRED: &str = "expired";
+/// The `waiting` attribute of a pending gift: the sparse `Waiting` index's key, removed by the
+/// answer, so the index holds exactly the gifts still waiting, by when they expire.
+const WAITING: &str = "pending";
 
 /// A game bought by one player for a friend.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -40,6 +45,21 @@ pub struct Gift {
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decided_at: Option<String>,
+    /// When an unanswered gift expires and its buyer is refunded (epoch seconds).
+    #[serde(default)]
+    pub expires_at: u64,
+    /// `pending` while waiting for an answer (see `WAITING`); gone once answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<String>,
+}
+
+impl Gift {
+    /// Marks a new gift as waiting, until `expires_at`.
+    pub fn waiting_until(mut self, expires_at: u64) -> Gift {
+        self.expires_at = expires_at;
+        self.waiting = Some(WAITING.into());
+        self
+    }
 }
 
 /// Which of a player's gifts to list.
@@ -105,8 +125,8 @@ pub fn decide(
         .table_name(app.table(Table::GIFTS)?)
         .key("giftId", s(&gift.gift_id))
         .update_expression(match recipient_order {
-            Some(_) => "SET #status = :to, decidedAt = :at, recipientOrderId = :order",
-            None => "SET #status = :to, decidedAt = :at",
+            Some(_) => "SET #status = :to, decidedAt = :at, recipientOrderId = :order REMOVE waiting",
+            None => "SET #status = :to, decidedAt = :at REMOVE waiting",
         })
         .condition_expression("#status = :pending AND recipientId = :recipient")
         .expression_attribute_names("#status", "status")
@@ -132,6 +152,22 @@ pub async fn gift(app: &App, gift_id: &str) -> Result<Option<Gift>, ApiError> {
         .send()
         .await?;
     Ok(out.item.map(serde_dynamo::from_item).transpose()?)
+}
+
+/// Up to `limit` gifts still waiting whose time to be answered ran out before `now`.
+pub async fn expired(app: &App, now: u64, limit: i32) -> Result<Vec<Gift>, ApiError> {
+    let out = app
+        .db
+        .query()
+        .table_name(app.table(Table::GIFTS)?)
+        .index_name("Waiting")
+        .key_condition_expression("waiting = :waiting AND expiresAt < :now")
+        .expression_attribute_values(":waiting", s(WAITING))
+        .expression_attribute_values(":now", super::n(now))
+        .limit(limit)
+        .send()
+        .await?;
+    Ok(serde_dynamo::from_items(out.items.unwrap_or_default())?)
 }
 
 /// One page of the gifts a player received or sent, newest first.

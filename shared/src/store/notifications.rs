@@ -49,6 +49,15 @@ pub fn notification_for(detail_type: &str, detail: &Value) -> Option<(String, St
                 detail["refundedGems"].as_u64()?
             ),
         )),
+        "GiftExpired" => Some((
+            user("userId")?,
+            format!(
+                "Your gift of {} to {} expired unanswered: {} gems are back in your wallet",
+                detail["name"].as_str()?,
+                detail["byUsername"].as_str()?,
+                detail["refundedGems"].as_u64()?
+            ),
+        )),
         "MessageSent" => Some((user("recipientId")?, "You have a new message".to_owned())),
         "FriendRequestSent" => {
             Some((user("userId")?, format!("{} wants to be your friend", detail["fromUsername"].as_str()?)))
