@@ -23,7 +23,7 @@ use crate::domain::money::LedgerKind;
 use crate::error::ApiError;
 use crate::outbox;
 use crate::store::gifts::{self, Gift, ACCEPTED, DECLINED, EXPIRED, PENDING};
-use crate::store::orders::{self, LibraryEntry, Order, OrderLine, COMPLETED};
+use crate::store::orders::{self, Order};
 use crate::store::revenue::Line;
 use crate::store::{self, accounts, friends, idempotency, wallet};
 use serde_json::{json, Value};
@@ -179,28 +179,7 @@ pub async fn accept(app: &App, recipient_id: &str, gift_id: &str) -> Result<Valu
         PENDING => {}
         _ => return Err(decided(&gift)),
     }
-    let line = OrderLine {
-        game_id: gift.game_id,
-        name: gift.name.clone(),
-        seller: gift.seller.clone(),
-        list_price_gems: 0,
-        price_gems: 0,
-        coupon_gems: 0,
-        paid_gems: 0,
-        fee_gems: 0,
-        status: COMPLETED.into(),
-        refunded_at: None,
-    };
-    let mut order = Order::new(recipient_id, vec![line], None);
-    order.source = Some(GIFT_SOURCE.into());
-    let owned = LibraryEntry {
-        user_id: recipient_id.into(),
-        game_id: gift.game_id,
-        name: gift.name.clone(),
-        order_id: order.order_id.clone(),
-        acquired_at: order.created_at.clone(),
-        played_minutes: 0,
-    };
+    let (order, owned) = orders::free_order(recipient_id, gift.game_id, &gift.name, &gift.seller, GIFT_SOURCE);
     let event = outbox::Entry::event(
         "GiftAccepted",
         &gift.sender_id,

@@ -11,7 +11,7 @@ use crate::domain::{keys, revenue};
 use crate::error::ApiError;
 use crate::outbox;
 use crate::store::keys::{Batch, UNREDEEMED};
-use crate::store::orders::{self, LibraryEntry, Order, OrderLine, COMPLETED};
+use crate::store::orders;
 use crate::store::rate_limit::{self, Limit, Scope};
 use crate::store::{self, catalog};
 use serde_json::{json, Value};
@@ -80,28 +80,8 @@ async fn redeem_once(app: &App, user_id: &str, digest: &str) -> Result<Value, Ap
             _ => Err(already_redeemed()),
         };
     }
-    let line = OrderLine {
-        game_id: game.game_id,
-        name: game.name.clone(),
-        seller: revenue::seller_of(&game.developers, &game.publishers),
-        list_price_gems: 0,
-        price_gems: 0,
-        coupon_gems: 0,
-        paid_gems: 0,
-        fee_gems: 0,
-        status: COMPLETED.into(),
-        refunded_at: None,
-    };
-    let mut order = Order::new(user_id, vec![line], None);
-    order.source = Some(KEY_SOURCE.into());
-    let owned = LibraryEntry {
-        user_id: user_id.into(),
-        game_id: game.game_id,
-        name: game.name.clone(),
-        order_id: order.order_id.clone(),
-        acquired_at: order.created_at.clone(),
-        played_minutes: 0,
-    };
+    let seller = revenue::seller_of(&game.developers, &game.publishers);
+    let (order, owned) = orders::free_order(user_id, game.game_id, &game.name, &seller, KEY_SOURCE);
     let redeemed = outbox::Entry::event(
         "GamePurchased",
         user_id,

@@ -100,6 +100,34 @@ impl Order {
     }
 }
 
+/// An order of price 0 that came from `source` (a product key, an accepted gift) for one game,
+/// and the library entry it makes: no gems, no ledger entry, no revenue line, not refundable.
+pub fn free_order(user_id: &str, game_id: u32, name: &str, seller: &str, source: &str) -> (Order, LibraryEntry) {
+    let line = OrderLine {
+        game_id,
+        name: name.into(),
+        seller: seller.into(),
+        list_price_gems: 0,
+        price_gems: 0,
+        coupon_gems: 0,
+        paid_gems: 0,
+        fee_gems: 0,
+        status: COMPLETED.into(),
+        refunded_at: None,
+    };
+    let mut order = Order::new(user_id, vec![line], None);
+    order.source = Some(source.into());
+    let owned = LibraryEntry {
+        user_id: user_id.into(),
+        game_id,
+        name: name.into(),
+        order_id: order.order_id.clone(),
+        acquired_at: order.created_at.clone(),
+        played_minutes: 0,
+    };
+    (order, owned)
+}
+
 /// A game a player owns.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
