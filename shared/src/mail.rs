@@ -14,10 +14,7 @@ pub struct Mailer {
 
 impl Mailer {
     pub async fn from_env() -> Mailer {
-        Mailer {
-            ses: aws_sdk_ses::Client::new(&crate::app::sdk_config().await),
-            sender: std::env::var("SENDER_EMAIL").unwrap_or_default(),
-        }
+        Mailer::sending_with(aws_sdk_ses::Client::new(&crate::app::sdk_config().await))
     }
 
     /// A mailer that sends each mail in one attempt: the SDK's retries would send a mail again
@@ -27,10 +24,12 @@ impl Mailer {
         let config = aws_sdk_ses::config::Builder::from(&config)
             .retry_config(aws_sdk_ses::config::retry::RetryConfig::standard().with_max_attempts(1))
             .build();
-        Mailer {
-            ses: aws_sdk_ses::Client::from_conf(config),
-            sender: std::env::var("SENDER_EMAIL").unwrap_or_default(),
-        }
+        Mailer::sending_with(aws_sdk_ses::Client::from_conf(config))
+    }
+
+    /// Mail through `ses` from the template's sender address.
+    fn sending_with(ses: aws_sdk_ses::Client) -> Mailer {
+        Mailer { ses, sender: std::env::var("SENDER_EMAIL").unwrap_or_default() }
     }
 
     /// Sends one mail; returns SES's message id.

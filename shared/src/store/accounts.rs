@@ -239,9 +239,7 @@ pub fn set_password_hash(
 
 /// A player's username and profile, from the users item (`None`: no such player).
 pub async fn profile(app: &App, user_id: &str) -> Result<Option<(String, crate::domain::profile::Profile)>, ApiError> {
-    let Some(item) = live_user(app, user_id, true).await? else { return Ok(None) };
-    let username = get_s(&item, "username").unwrap_or_default().to_owned();
-    Ok(Some((username, serde_dynamo::from_item(item)?)))
+    Ok(addressee(app, user_id).await?.map(|a| (a.username, a.profile)))
 }
 
 /// A player as notifications reach them: name, profile (address, country) and channel choices.
@@ -337,14 +335,8 @@ pub async fn profiles(
     app: &App,
     user_ids: &[String],
 ) -> Result<std::collections::HashMap<String, (String, crate::domain::profile::Profile)>, ApiError> {
-    let keys = user_ids.iter().map(|id| super::Item::from([("pk".to_owned(), s(format!("user#{id}")))])).collect();
-    let mut found = std::collections::HashMap::new();
-    for item in super::batch_get(app, Table::USERS, keys, None).await? {
-        let (Some(pk), Some(username)) = (get_s(&item, "pk"), get_s(&item, "username")) else { continue };
-        let (user_id, username) = (pk.trim_start_matches("user#").to_owned(), username.to_owned());
-        found.insert(user_id, (username, serde_dynamo::from_item(item)?));
-    }
-    Ok(found)
+    let found = addressees(app, user_ids).await?;
+    Ok(found.into_iter().map(|(id, a)| (id, (a.username, a.profile))).collect())
 }
 
 /// Sets (`Some(Some(v))`) or clears (`Some(None)`) profile fields of an existing player; fields

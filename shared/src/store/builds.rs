@@ -194,10 +194,9 @@ pub struct Storage {
 impl Storage {
     pub async fn from_env() -> Storage {
         let config = crate::app::sdk_config().await;
-        // A custom endpoint (an emulator) serves buckets by path, not by host name. Built from the
-        // client `new` makes, so the endpoint it resolves (AWS_ENDPOINT_URL_S3) is kept.
+        // A custom endpoint (an emulator) serves buckets by path, not by host name.
         let path_style = config.endpoint_url().is_some() || std::env::var("AWS_ENDPOINT_URL_S3").is_ok();
-        let s3_config = aws_sdk_s3::Client::new(&config).config().to_builder().force_path_style(path_style).build();
+        let s3_config = aws_sdk_s3::config::Builder::from(&config).force_path_style(path_style).build();
         let ttl = std::env::var("DOWNLOAD_URL_TTL_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
         Storage {
             s3: aws_sdk_s3::Client::from_conf(s3_config),

@@ -9,6 +9,8 @@
 use super::{get_s, n, s};
 use crate::app::{App, Table};
 use crate::error::ApiError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use serde_json::{json, Value};
 
 pub const SENDING: &str = "sending";
@@ -67,21 +69,18 @@ pub async fn claim(app: &App, user_id: &str, delivery_id: &str, kind: &str, chan
         .expression_attribute_values(":channel", s(channel))
         .expression_attribute_values(":at", s(crate::clock::now_rfc3339()))
         .expression_attribute_values(":expires", n(now + RETENTION_SECS))
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .send()
         .await;
-    if super::applied(result)? {
-        return Ok(Claim::Claimed);
-    }
-    let found = app
-        .db
-        .get_item()
-        .table_name(app.table(Table::DELIVERIES)?)
-        .key("userId", s(user_id))
-        .key("deliveryId", s(delivery_id))
-        .consistent_read(true)
-        .send()
-        .await?;
-    Ok(match found.item.as_ref().and_then(|item| get_s(item, "status")) {
+    // A refused claim hands back the delivery as it stands: no second read to learn why.
+    let found = match result {
+        Ok(_) => return Ok(Claim::Claimed),
+        Err(err) => match err.as_service_error() {
+            Some(UpdateItemError::ConditionalCheckFailedException(refused)) => refused.item.clone(),
+            _ => return Err(err.into()),
+        },
+    };
+    Ok(match found.as_ref().and_then(|item| get_s(item, "status")) {
         Some(SENT | REJECTED) => Claim::Done,
         _ => Claim::InFlight,
     })
